@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "DepthFarm",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "depthfarm", targets: ["depthfarm"]),
+        .library(name: "TrainingCore", targets: ["TrainingCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // The numerics: matrices, RNN, tasks, BPTT, BPTD, optimizers, metrics, trainer.
+        // Knows nothing about networking, files or the command line.
+        .target(name: "TrainingCore"),
+        // Sweeps, trial identity, wire protocol, coordinator, worker, result store, summaries,
+        // and the file formats of the command line.
+        .target(
+            name: "TrialFarm",
+            dependencies: ["TrainingCore", .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "depthfarm",
+            dependencies: [
+                "TrainingCore",
+                "TrialFarm",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Counts heap allocations per thread, to prove the training loop makes none per window.
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        .testTarget(name: "TrainingCoreTests", dependencies: ["TrainingCore", "AllocationCounter"]),
+        .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore"]),
+        // Helpers shared by the test targets: running processes, temporary folders.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CommandLineTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,77 @@
+/// The two ways of turning a window's loss into parameter gradients, both assembled from the
+/// backward pieces of `ElmanNetwork`. Call after `forward` and `Loss.evaluate`.
+public enum GradientEngine {
+    /// Truncated backpropagation through time: the gradient of the window's loss, into `g`
+    /// (one parameter-sized buffer, overwritten).
+    ///
+    /// Walks the steps backwards, each step's sensitivity being its own loss term's plus what
+    /// the next step hands back (the carry); then adds every step's immediate gradients in one
+    /// product per tensor. Afterwards `w.sensitivities` holds the total ∂L/∂h_k of every step.
+    public static func bptt<T: Scalar>(_ net: ElmanNetwork<T>, _ w: WindowBuffers<T>, lossSteps: ClosedRange<Int>,
+                                       into g: UnsafeMutablePointer<T>) {
+        let b = w.batch, last = lossSteps.upperBound  // nothing flows back from beyond the last loss term
+        g.update(repeating: 0, count: net.layout.count)
+        net.directSensitivities(w, from: 0, count: last * b)
+        let carry = w.nextSensitivities  // H × B, leading dimension B: W_hhᵀ E of the step after
+        for step in stride(from: last, through: 1, by: -1) {
+            let c0 = (step - 1) * b
+            if step < last {
+                for l in 0..<net.shape.layers {
+                    let d = w.sensitivities[l].base, c = UnsafePointer(carry[l].base)
+                    for i in 0..<net.shape.hidden {
+                        let row = d + i * w.columns + c0, carried = c + i * b
+                        for j in 0..<b { row[j] += carried[j] }
+                    }
+                }
+            }
+            net.immediateBackward(w, sensitivities: w.sensitivities, from: c0, count: b)
+            if step > 1 { net.propagateToPreviousStep(w, from: c0, count: b, into: carry, at: 0, ld: b) }
+        }
+        net.accumulateGradients(w, from: 0, count: last * b, into: g, readout: true)
+    }
+
+    /// Backpropagation through depth: the window's gradient split by temporal lag,
+    ///
+    ///     G[Δ] = Σ_k ∂L_{k+Δ}/∂h_k · ∂⁺h_k/∂θ,   Δ = 0 … T−1,
+    ///
+    /// into `groups` (T parameter-sized buffers one after another, overwritten). The read-out
+    /// appears only in G[0]. Σ_Δ G[Δ] is the BPTT gradient.
+    ///
+    /// The lag recursion D^Δ_k = W_hhᵀ(φ′(a_{k+1}) ⊙ D^{Δ−1}_{k+1}) (with the step's own
+    /// layer-to-layer flow for 2 layers) does not depend on other k at the same lag, so every lag is
+    /// handled for all its steps at once: one backward step and one gradient product over a
+    /// contiguous range of columns. O(T²) vector work, not T backward passes. With `total`, also
+    /// leaves Σ_Δ D^Δ_k, the total ∂L/∂h_k, in `w.totalSensitivities`.
+    public static func bptd<T: Scalar>(_ net: ElmanNetwork<T>, _ w: WindowBuffers<T>, lossSteps: ClosedRange<Int>,
+                                       into groups: UnsafeMutablePointer<T>, total: Bool) {
+        let b = w.batch, n = w.columns, p = net.layout.count, layers = net.shape.layers, h = net.shape.hidden
+        groups.update(repeating: 0, count: p * w.steps)
+        if total { for l in 0..<layers { w.totalSensitivities[l].zero() } }
+        var current = w.sensitivities, next = w.nextSensitivities
+        // Lag 0: each loss term's direct sensitivity.
+        net.directSensitivities(w, from: (lossSteps.lowerBound - 1) * b, count: lossSteps.count * b)
+        for lag in 0..<w.steps {
+            // D^lag is non-zero at steps k with k + lag a loss step.
+            let first = max(1, lossSteps.lowerBound - lag), last = lossSteps.upperBound - lag
+            if last < 1 { break }
+            let c0 = (first - 1) * b, count = (last - first + 1) * b
+            if total {
+                for l in 0..<layers {
+                    for i in 0..<h {
+                        let sum = w.totalSensitivities[l].base + i * n + c0
+                        let d = UnsafePointer(current[l].base + i * n + c0)
+                        for j in 0..<count { sum[j] += d[j] }
+                    }
+                }
+            }
+            net.immediateBackward(w, sensitivities: current, from: c0, count: count)
+            net.accumulateGradients(w, from: c0, count: count, into: groups + lag * p, readout: lag == 0)
+            // D^{lag+1} at steps first−1 … last−1: the steps ≥ 2 of this lag hand back one step.
+            let handed = max(c0, b)
+            if handed < c0 + count {
+                net.propagateToPreviousStep(w, from: handed, count: c0 + count - handed, into: next, at: handed - b, ld: n)
+            }
+            swap(&current, &next)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import TrialFarm
+
+@main
+struct DepthFarm: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "depthfarm",
+        abstract: "Recurrent-network optimization studies (BPTT and BPTD) as a distributed trial farm.",
+        version: DepthFarmVersion.current,
+        subcommands: [Train.self, Gradients.self]
+    )
+}

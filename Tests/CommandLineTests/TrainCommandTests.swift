@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import TestSupport
+import TrainingCore
+import TrialFarm
+
+@Suite struct TrainCommandTests {
+    static let small = ["--set", "seq_len=60", "--set", "bptt_t=10", "--set", "hidden=6", "--set", "batch=4",
+                        "--set", "epochs=2", "--set", "metrics_every=2"]
+
+    @Test("train prints the metric stream as CSV, bit-identical to the library's, and a summary line")
+    func streamsCSV() throws {
+        let result = try runDepthFarm(["train"] + Self.small + ["--set", "method=bptd"])
+        #expect(result.status == 0)
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first == "epoch,step,metric,lag,value")
+        var config = TrialConfig()
+        for pair in stride(from: 1, to: Self.small.count, by: 2) { try ConfigurationFile.apply(assignment: Self.small[pair], to: &config) }
+        config.method = .bptd
+        var expected: [String] = []
+        _ = try Trial(config).run { expected.append(MetricCSV.fields($0)) }
+        let withoutTime = { (rows: [String]) in rows.filter { !$0.contains(",wall_seconds,") } }
+        #expect(withoutTime(Array(lines.dropFirst())) == withoutTime(expected))
+        #expect(lines.contains("2,,test_acc,,\(expected.first { $0.hasPrefix("2,,test_acc,,") }!.split(separator: ",").last!)"))
+        let summary = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(summary.hasPrefix("status=completed train_loss="))
+        #expect(summary.contains(" test_acc=") && summary.contains(" windows/s="))
+    }
+
+    @Test("--config reads YAML or JSON, --set overrides it, --out writes a file")
+    func configFilesAndOutput() throws {
+        let folder = TemporaryFolder()
+        let yaml = try folder.write("trial.yaml", "seq_len: 40\nbptt_t: 10\nhidden: 5\nbatch: 3\nepochs: 1\nlr: 1e-3\n")
+        let json = try folder.write("trial.json", #"{"seq_len": 40, "bptt_t": 10, "hidden": 5, "batch": 3, "epochs": 1, "lr": 0.001}"#)
+        let fromYAML = try runDepthFarm(["train", "--config", yaml, "--out", folder.file("a.csv")])
+        let fromJSON = try runDepthFarm(["train", "--config", json, "--out", folder.file("b.csv")])
+        #expect(fromYAML.status == 0 && fromJSON.status == 0 && fromYAML.standardOutput.isEmpty)
+        let a = try String(contentsOfFile: folder.file("a.csv"), encoding: .utf8)
+        let b = try String(contentsOfFile: folder.file("b.csv"), encoding: .utf8)
+        let strip = { (text: String) in text.split(separator: "\n").filter { !$0.contains("wall_seconds") } }
+        #expect(strip(a) == strip(b) && strip(a).count > 10)
+        let overridden = try runDepthFarm(["train", "--config", yaml, "--set", "seed=5", "--out", folder.file("c.csv")])
+        #expect(overridden.status == 0)
+        #expect(strip(try String(contentsOfFile: folder.file("c.csv"), encoding: .utf8)) != strip(a))
+        #expect(folder.entries() == ["a.csv", "b.csv", "c.csv", "trial.json", "trial.yaml"])
+    }
+
+    static let badInvocations: [([String], String)] = [
+        (["--set", "lr=-1"], "lr: must be > 0 (got -1)"),
+        (["--set", "hiden=3"], "hiden: unknown parameter (did you mean 'hidden'?)"),
+        (["--set", "lr"], "--set lr: expected KEY=VALUE"),
+        (["--set", "seq_len=2001"], "seq_len: must be a multiple of bptt_t"),
+        (["--config", "/nonexistent/trial.yaml"], "cannot read '/nonexistent/trial.yaml': No such file or directory"),
+        (["--out", "/nonexistent/folder/out.csv"], "cannot write '/nonexistent/folder/out.csv': No such file or directory"),
+    ]
+
+    @Test("bad arguments exit non-zero with one line naming the problem", arguments: badInvocations)
+    func badArguments(_ arguments: [String], _ message: String) throws {
+        let result = try runDepthFarm(["train"] + arguments)
+        #expect(result.status != 0)
+        let errorLines = result.standardError.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }
+        #expect(errorLines.count == 1, "\(result.standardError)")
+        #expect(result.standardError.contains(message), "\(result.standardError)")
+        #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test("bad config files name the file, the line and the problem")
+    func badConfigFiles() throws {
+        let folder = TemporaryFolder()
+        let cases: [(String, String)] = [
+            ("hidden: 4\nlr: [1, 2\n", "trial.yaml: line "),
+            ("hidden: 4\nlr: zero\n", "trial.yaml:2: lr: must be a finite number (got 'zero')"),
+            ("hidden: 4\nlayers:\n  - 1\n", "trial.yaml:3: layers: expected a single value"),
+            ("- 1\n- 2\n", "trial.yaml:1: expected a mapping of parameter names to values"),
+            ("", "trial.yaml: the file is empty"),
+            ("hidden: 4\nhidden: 5\n", "trial.yaml: line 1: duplicate key hidden"),
+        ]
+        for (text, message) in cases {
+            let path = try folder.write("trial.yaml", text)
+            let result = try runDepthFarm(["train", "--config", path])
+            #expect(result.status != 0)
+            #expect(result.standardError.contains(message), "\(text): \(result.standardError)")
+            #expect(result.standardError.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }.count == 1)
+        }
+    }
+
+    @Test("an existing --out file is not replaced without --force, and is replaced whole with it")
+    func outputIsNotClobbered() throws {
+        let folder = TemporaryFolder()
+        let target = try folder.write("metrics.csv", "precious\n")
+        let refused = try runDepthFarm(["train"] + Self.small + ["--out", target])
+        #expect(refused.status != 0 && refused.standardError.contains("the file exists (add --force to replace it)"))
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "precious\n")
+        let failed = try runDepthFarm(["train", "--set", "lr=0", "--out", target, "--force"])
+        #expect(failed.status != 0)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "precious\n")
+        let replaced = try runDepthFarm(["train"] + Self.small + ["--out", target, "--force"])
+        #expect(replaced.status == 0)
+        #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("epoch,step,metric,lag,value\n"))
+        #expect(folder.entries() == ["metrics.csv"])
+    }
+
+    @Test("a diverged trial is reported as a result, with its step")
+    func divergedIsAResult() throws {
+        let result = try runDepthFarm(["train"] + Self.small + ["--set", "optimizer=sgd", "--set", "lr=1e6", "--set", "clip=0",
+                                                                "--set", "nonlinearity=relu"])
+        #expect(result.status == 0)
+        #expect(result.standardError.hasPrefix("status=diverged diverged_step="))
+    }
+
+    @Test("--help documents every option and every parameter with its default")
+    func help() throws {
+        let result = try runDepthFarm(["train", "--help"])
+        #expect(result.status == 0)
+        for option in ["--config <file>", "--set <key=value>", "--out <file>", "--force"] {
+            #expect(result.standardOutput.contains(option), "\(option)")
+        }
+        for parameter in TrialConfig.parameters {
+            #expect(result.standardOutput.contains("\(parameter.name): \(parameter.values); default \(parameter.defaultValue)"),
+                    "\(parameter.name)")
+        }
+        let root = try runDepthFarm(["--help"])
+        #expect(root.standardOutput.contains("train") && root.standardOutput.contains("gradients"))
+    }
+}
