@@ -16,11 +16,16 @@ let package = Package(
         // The numerics: matrices, RNN, tasks, BPTT, BPTD, optimizers, metrics, trainer.
         // Knows nothing about networking, files or the command line.
         .target(name: "TrainingCore"),
+        // libzmq (Debian: libzmq3-dev) and a thin Swift wrapper over it.
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        // syncfs and prctl, which Swift cannot call directly.
+        .target(name: "CSupport"),
         // Sweeps, trial identity, wire protocol, coordinator, worker, result store, summaries,
         // and the file formats of the command line.
         .target(
             name: "TrialFarm",
-            dependencies: ["TrainingCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["TrainingCore", "ZeroMQ", "CSupport", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "depthfarm",
@@ -34,9 +39,13 @@ let package = Package(
         // Counts heap allocations per thread, to prove the training loop makes none per window.
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "TrainingCoreTests", dependencies: ["TrainingCore", "AllocationCounter"]),
-        .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore", "ZeroMQ"]),
         // Helpers shared by the test targets: running processes, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommandLineTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "TestSupport"]),
+        // Sweeps end to end: real coordinator and worker processes over real sockets, several
+        // hosts in network namespaces (as root), faults injected.
+        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "TestSupport"]),
     ]
 )

@@ -95,8 +95,13 @@ extension TrialConfig {
             }
             seed = value
         default:
-            throw ConfigurationError(name, "unknown parameter" + Self.suggestion(for: name))
+            try Self.checkName(name)
         }
+    }
+
+    /// Throws the "unknown parameter" error, with a suggestion, unless `name` is a parameter.
+    public static func checkName(_ name: String) throws {
+        guard parameterNames.contains(name) else { throw ConfigurationError(name, "unknown parameter" + suggestion(for: name)) }
     }
 
     /// A parameter's value with its type, for writers that distinguish numbers from text.

@@ -15,6 +15,13 @@ public enum Interruption {
         }
         _ = Glibc.signal(SIGINT, handler)
         _ = Glibc.signal(SIGTERM, handler)
+        // A process inherits its parent's blocked signals (a test runner's threads block them, for
+        // one); unblock these two so that the handler runs.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Whether a stop was requested.

@@ -101,3 +101,67 @@ public final class TemporaryFolder: @unchecked Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
     }
 }
+
+/// A process running in the background while a test watches it; its output goes to files.
+public final class BackgroundProcess: @unchecked Sendable {
+    public let process = Process()
+    let outputPath: String, errorPath: String
+
+    /// Starts `program` (default: depthfarm) with `arguments`; `folder` receives its output files.
+    public init(_ arguments: [String], program: String = depthfarmBinary(), folder: TemporaryFolder, name: String,
+                environment: [String: String] = [:]) throws {
+        outputPath = folder.file("\(name).out")
+        errorPath = folder.file("\(name).err")
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        process.standardError = FileHandle(forWritingAtPath: errorPath)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+
+    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits up to `timeout` seconds; the exit status (128 + signal if killed by one), or nil if
+    /// still running.
+    @discardableResult
+    public func wait(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { return nil }
+        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+    }
+
+    public var standardOutput: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    public var standardError: String { (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "" }
+
+    /// Waits until `condition` holds on the error output (or `timeout` passes); whether it did.
+    public func waitForError(timeout: Double, _ condition: (String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(standardError) { return true }
+            usleep(10_000)
+        }
+        return condition(standardError)
+    }
+}
+
+/// Waits until `condition` holds, checking every 5 ms, for at most `timeout` seconds; whether it did.
+public func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(5_000)
+    }
+    return condition()
+}

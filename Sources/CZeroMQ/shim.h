@@ -1,0 +1,2 @@
+// libzmq's C API (Debian: libzmq3-dev), for the ZeroMQ wrapper module.
+#include <zmq.h>

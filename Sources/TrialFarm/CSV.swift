@@ -1,0 +1,42 @@
+/// CSV writing details shared by every output file.
+public enum CSV {
+    /// A field, quoted (with inner quotes doubled) only when it holds a comma, quote or line break.
+    public static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A row of fields and its line end.
+    public static func row(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") + "\n" }
+
+    /// Splits one line written by `row` back into fields.
+    public static func split(_ line: Substring) -> [String] {
+        var fields: [String] = [], current = "", quoted = false, index = line.startIndex
+        while index < line.endIndex {
+            let character = line[index]
+            if quoted {
+                if character == "\"" {
+                    let next = line.index(after: index)
+                    if next < line.endIndex && line[next] == "\"" {
+                        current.append("\"")
+                        index = next
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(character)
+                }
+            } else if character == "\"" {
+                quoted = true
+            } else if character == "," {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+            index = line.index(after: index)
+        }
+        fields.append(current)
+        return fields
+    }
+}

@@ -1,0 +1,421 @@
+import Glibc
+import TrainingCore
+import ZeroMQ
+
+/// How a coordinator listens and when it gives up on a worker or a trial.
+public struct CoordinatorOptions: Sendable {
+    /// The ZeroMQ endpoint workers connect to, e.g. `tcp://0.0.0.0:5555` (`tcp://127.0.0.1:0`
+    /// picks a free port).
+    public var bind: String
+    /// Heartbeats both ways every this many milliseconds …
+    public var heartbeatMilliseconds = WireProtocol.defaultHeartbeatMilliseconds
+    /// … and a peer silent for this many intervals is dead.
+    public var liveness = WireProtocol.defaultLiveness
+    /// A trial whose attempts failed this many times (dead worker, error, timeout) is `failed`.
+    public var maximumAttempts = 3
+    /// A running trial that sends nothing for this many seconds is cancelled and retried.
+    public var trialTimeout: Double?
+
+    public init(bind: String) { self.bind = bind }
+}
+
+/// What a coordinator's run came to.
+public struct CoordinatorReport: Sendable {
+    public var completed = 0
+    public var diverged = 0
+    public var failed = 0
+    public var pending = 0
+    /// Stopped by a signal before the end.
+    public var interrupted = false
+    /// Messages dropped, by reason.
+    public var rejected: [String: Int] = [:]
+}
+
+/// The coordinator: one ROUTER socket and one poll loop over `State`. Workers pull trials (READY),
+/// stream metrics and report the end; the coordinator writes everything to the `ResultStore`,
+/// watches heartbeats, and gives a dead worker's trial to another with the attempt number
+/// raised — results of any other attempt are dropped. Everything happens on the thread that
+/// created it.
+public final class Coordinator {
+    /// Where the loop stands. Only the loop changes it.
+    struct State {
+        /// Per trial of the plan, in plan order.
+        var trials: [TrialState]
+        /// Trials waiting for a worker, oldest first; retried trials join at the back.
+        var queue: IndexQueue<Int>
+        /// Connected workers, by routing id.
+        var workers: [[UInt8]: WorkerState] = [:]
+        /// Workers with a free slot, in the order they asked (may hold ids since gone; skipped).
+        var idle = IndexQueue<[UInt8]>()
+        /// Trials that finished (this run or before), and of those the diverged and failed ones.
+        var finished = 0, diverged = 0, failed = 0
+        /// Dropped messages by reason: in all, and since they were last logged.
+        var rejected: [String: Int] = [:], rejectedSinceLog: [String: Int] = [:]
+        var lastRejectionLog = ContinuousClock.now
+        /// When the last group of finished trials was committed to disk.
+        var lastCommit = ContinuousClock.now
+    }
+
+    struct TrialState {
+        enum Status { case pending, running, finished }
+        var status: Status = .pending
+        /// The current (or last) attempt; results carrying another number are stale.
+        var attempt = 0
+        /// Attempts lost to a dead worker, an error or a timeout.
+        var failures = 0
+        /// The worker running the current attempt.
+        var worker: [UInt8]?
+        /// METRICS batches received from the current attempt (the next expected sequence number).
+        var batches = 0
+        /// Unix time the current attempt was handed out.
+        var started = 0.0
+        /// When the current attempt last sent something (for --trial-timeout).
+        var lastHeard = ContinuousClock.now
+    }
+
+    struct WorkerState {
+        var host: String
+        var pid: Int
+        /// When it last sent anything, and when it was last sent anything.
+        var lastSeen: ContinuousClock.Instant
+        var lastSent: ContinuousClock.Instant
+        /// The trial it runs.
+        var trial: Int?
+        /// It asked for work and has none.
+        var ready = false
+        var name: String { "\(host)/\(pid)" }
+    }
+
+    public let store: ResultStore
+    public let options: CoordinatorOptions
+    let console: Console
+    let socket: Socket
+    /// The bound endpoint, with the port chosen when the request was port 0.
+    public let endpoint: String
+    /// New at every start: lets workers tell a restarted coordinator from the one they knew.
+    let session: UInt64
+    var state: State
+    private let clock = ContinuousClock()
+    private let started = ContinuousClock.now
+
+    public init(store: ResultStore, options: CoordinatorOptions, console: Console) throws {
+        self.store = store
+        self.options = options
+        self.console = console
+        (socket, endpoint) = try Self.bind(options.bind)
+        var random = RandomStream(seed: UInt64(getpid()) ^ UInt64(bitPattern: Int64(Self.unixTime() * 1e6)), purpose: .sweepSampling)
+        session = random.next()
+        var trials = [TrialState](repeating: TrialState(), count: store.plan.trials.count)
+        var queue: [Int] = []
+        var state = State(trials: [], queue: IndexQueue())
+        for index in trials.indices {
+            if let entry = store.finished[index], entry.kind == .done {
+                trials[index].status = .finished
+                state.finished += 1
+                if entry.outcome?.status == .diverged { state.diverged += 1 }
+            } else {
+                queue.append(index)  // pending, or failed in an earlier run: tried again
+            }
+        }
+        state.trials = trials
+        state.queue = IndexQueue(queue)
+        self.state = state
+    }
+
+    /// The ROUTER socket, bound; and the endpoint it is bound to.
+    static func bind(_ endpoint: String) throws -> (Socket, String) {
+        let socket = try Socket(try Context(), .router)
+        try socket.setLinger(milliseconds: 2000)  // let SHUTDOWN reach the workers
+        try socket.setMaximumMessageSize(WireProtocol.maximumFrameBytes)
+        try socket.setRouterMandatory(true)
+        try socket.setRouterHandover(true)
+        try socket.setHighWaterMarks(send: 10_000, receive: 100_000)
+        do {
+            try socket.bind(endpoint)
+        } catch {
+            throw InputError("--bind \(endpoint)", String(cString: strerror(error.errno)))
+        }
+        return (socket, try socket.lastEndpoint)
+    }
+
+    static func unixTime() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+    }
+
+    var interval: Duration { .milliseconds(options.heartbeatMilliseconds) }
+
+    /// Runs until every trial has finished or `shouldStop` says so; then tells the workers to leave
+    /// and rebuilds the derived files.
+    public func run(shouldStop: () -> Bool) throws -> CoordinatorReport {
+        var interrupted = false
+        while state.finished < state.trials.count {
+            if shouldStop() {
+                interrupted = true
+                break
+            }
+            let wait = max(1, min(options.heartbeatMilliseconds / 4, 250))
+            if try Poller.readable([socket], timeoutMilliseconds: wait)[0] {
+                // Drain what is waiting, within limits, so that housekeeping keeps its pace.
+                for _ in 0..<10_000 {
+                    guard let (frames, truncated) = try socket.receive(maximumFrames: WireProtocol.maximumFrames + 1) else { break }
+                    handle(frames, truncated: truncated)
+                }
+            }
+            try dispatch()
+            try housekeeping()
+        }
+        try store.commit()
+        for id in Array(state.workers.keys) {
+            send(.shutdown(reason: interrupted ? "the coordinator is stopping" : "the sweep is complete"), to: id)
+        }
+        for index in state.trials.indices where state.trials[index].status == .running {
+            store.abandonAttempt(index)
+        }
+        console.clearProgress()
+        try ResultFiles.writeAll(store)
+        var report = CoordinatorReport()
+        report.completed = state.finished - state.diverged - state.failed
+        report.diverged = state.diverged
+        report.failed = state.failed
+        report.pending = state.trials.count - state.finished
+        report.interrupted = interrupted
+        report.rejected = state.rejected
+        return report
+    }
+
+    // MARK: Messages
+
+    func handle(_ frames: [[UInt8]], truncated: Bool) {
+        guard let id = frames.first else { return }
+        guard !truncated else {
+            reject("more than \(WireProtocol.maximumFrames) frames")
+            return
+        }
+        let message: WireMessage
+        do {
+            message = try WireMessage.decode(Array(frames.dropFirst()))
+        } catch {
+            reject(error.reason)
+            return
+        }
+        let now = clock.now
+        if case .hello(let host, let pid, let version) = message {
+            if let old = state.workers[id], let trial = old.trial {
+                lose(trial, failure: true, reason: "its worker \(old.name) reconnected")
+            }
+            state.workers[id] = WorkerState(host: host, pid: pid, lastSeen: now, lastSent: now)
+            if version != DepthFarmVersion.current {
+                console.log("worker \(host)/\(pid) runs depthfarm \(version), this coordinator \(DepthFarmVersion.current)")
+            }
+            send(.welcome(session: session, heartbeatMilliseconds: options.heartbeatMilliseconds, liveness: options.liveness), to: id)
+            return
+        }
+        guard state.workers[id] != nil else {
+            // Not greeted (a worker of an earlier coordinator, or a stranger): ask it to greet.
+            reject("message from an unknown peer")
+            send(.welcome(session: session, heartbeatMilliseconds: options.heartbeatMilliseconds, liveness: options.liveness), to: id)
+            return
+        }
+        state.workers[id]!.lastSeen = now
+        switch message {
+        case .ready:
+            if let trial = state.workers[id]!.trial { lose(trial, failure: true, reason: "its worker asked for new work") }
+            if !state.workers[id]!.ready {
+                state.workers[id]!.ready = true
+                state.idle.push(id)
+            }
+        case .heartbeat:
+            break
+        case .metrics(let trial, let attempt, let sequence, let records):
+            guard let index = current(trial, attempt, from: id) else { return }
+            guard sequence == state.trials[index].batches else {
+                reject("METRICS out of sequence")
+                return
+            }
+            do {
+                try store.appendMetrics(index, attempt: attempt, records: WireProtocol.records(records))
+            } catch {
+                fatal = error
+                return
+            }
+            state.trials[index].batches += 1
+            state.trials[index].lastHeard = now
+        case .done(let trial, let attempt, let batches, let outcome):
+            guard let index = current(trial, attempt, from: id) else { return }
+            state.workers[id]!.trial = nil
+            guard batches == state.trials[index].batches else {
+                lose(index, failure: true, reason: "\(state.trials[index].batches) of its \(batches) metric batches arrived")
+                return
+            }
+            let t = state.trials[index]
+            store.completeAttempt(index, entry: Journal.Entry(kind: .done, trial: trial, attempt: attempt, failures: t.failures,
+                                                               outcome: outcome, error: nil, host: state.workers[id]!.host,
+                                                               started: t.started, finished: Self.unixTime()))
+            finish(index, diverged: outcome.status == .diverged)
+        case .failed(let trial, let attempt, let error):
+            guard let index = current(trial, attempt, from: id) else { return }
+            state.workers[id]!.trial = nil
+            lose(index, failure: true, reason: "it failed on \(state.workers[id]!.name): \(error)", error: error)
+        case .bye(let reason):
+            let worker = state.workers.removeValue(forKey: id)!
+            if let trial = worker.trial { lose(trial, failure: false, reason: "its worker \(worker.name) left (\(reason))") }
+        case .hello, .welcome, .assign, .cancel, .shutdown:
+            reject("\(message.command) sent to the coordinator")
+        }
+    }
+
+    /// The plan index of `trial` if `attempt` is its current attempt and `worker` runs it;
+    /// otherwise counts the message as stale and returns nil.
+    func current(_ trial: UInt64, _ attempt: Int, from worker: [UInt8]) -> Int? {
+        guard let index = store.indexOfTrial[trial] else {
+            reject("unknown trial")
+            return nil
+        }
+        let t = state.trials[index]
+        guard t.status == .running, t.attempt == attempt, t.worker == worker else {
+            reject("stale attempt")
+            return nil
+        }
+        return index
+    }
+
+    /// A write to the output folder failed: the run stops with this error.
+    var fatal: (any Error)?
+
+    // MARK: Trials
+
+    func finish(_ index: Int, diverged: Bool) {
+        state.trials[index].status = .finished
+        state.trials[index].worker = nil
+        state.finished += 1
+        if diverged { state.diverged += 1 }
+    }
+
+    /// The current attempt of a running trial is lost: the trial goes back to the queue, or fails
+    /// for good once `maximumAttempts` attempts failed.
+    func lose(_ index: Int, failure: Bool, reason: String, error: String? = nil) {
+        var t = state.trials[index]
+        guard t.status == .running else { return }
+        if let worker = t.worker, state.workers[worker]?.trial == index { state.workers[worker]!.trial = nil }
+        store.abandonAttempt(index)
+        t.worker = nil
+        if failure { t.failures += 1 }
+        let id = SweepPlan.hex(store.plan.trials[index].id)
+        if t.failures >= options.maximumAttempts {
+            t.status = .finished
+            state.trials[index] = t
+            state.finished += 1
+            state.failed += 1
+            console.log("trial \(id) failed: \(reason) (attempt \(t.attempt) of \(options.maximumAttempts))")
+            store.recordFailure(index, entry: Journal.Entry(kind: .failed, trial: store.plan.trials[index].id, attempt: t.attempt,
+                                                            failures: t.failures, outcome: nil, error: error ?? reason, host: "",
+                                                            started: t.started, finished: Self.unixTime()))
+        } else {
+            t.status = .pending
+            state.trials[index] = t
+            state.queue.push(index)
+            console.log("trial \(id) goes back to the queue: \(reason)")
+        }
+    }
+
+    /// Hands queued trials to idle workers.
+    func dispatch() throws {
+        while !state.queue.isEmpty, let id = state.idle.pop() {
+            guard let worker = state.workers[id], worker.ready, worker.trial == nil else { continue }
+            let index = state.queue.pop()!
+            let trial = store.plan.trials[index]
+            var t = state.trials[index]
+            t.attempt += 1
+            t.status = .running
+            t.worker = id
+            t.batches = 0
+            t.started = Self.unixTime()
+            t.lastHeard = clock.now
+            state.trials[index] = t
+            state.workers[id]!.trial = index
+            state.workers[id]!.ready = false
+            try store.startAttempt(index, attempt: t.attempt)
+            send(.assign(trial: trial.id, attempt: t.attempt, configuration: store.plan.config(of: trial).canonicalJSON()), to: id)
+        }
+    }
+
+    /// Sends a message to a worker; a worker that cannot be reached is dropped.
+    func send(_ message: WireMessage, to id: [UInt8]) {
+        do {
+            guard try socket.send([id] + message.encode()) else { return }  // its queue is full: heartbeats will tell
+            state.workers[id]?.lastSent = clock.now
+        } catch {
+            // EHOSTUNREACH: the peer is gone.
+            if let worker = state.workers.removeValue(forKey: id), let trial = worker.trial {
+                lose(trial, failure: false, reason: "its worker \(worker.name) disconnected")
+            }
+        }
+    }
+
+    func reject(_ reason: String) {
+        state.rejected[reason, default: 0] += 1
+        state.rejectedSinceLog[reason, default: 0] += 1
+    }
+
+    // MARK: Housekeeping
+
+    func housekeeping() throws {
+        if let fatal { throw fatal }
+        let now = clock.now
+        let deadline = interval * options.liveness
+        for (id, worker) in state.workers {
+            if now - worker.lastSeen > deadline {
+                state.workers.removeValue(forKey: id)
+                console.log("worker \(worker.name) is silent for \(options.liveness) heartbeats: dropped")
+                if let trial = worker.trial { lose(trial, failure: true, reason: "its worker \(worker.name) died") }
+            } else if now - worker.lastSent >= interval {
+                send(.heartbeat, to: id)
+            }
+        }
+        if let timeout = options.trialTimeout {
+            for index in state.trials.indices where state.trials[index].status == .running {
+                let t = state.trials[index]
+                guard seconds(now - t.lastHeard) > timeout, let worker = t.worker else { continue }
+                send(.cancel(trial: store.plan.trials[index].id, attempt: t.attempt), to: worker)
+                lose(index, failure: true, reason: "it sent nothing for \(timeout) s (--trial-timeout)")
+            }
+        }
+        if store.hasUncommitted && (now - state.lastCommit > .milliseconds(50) || state.finished == state.trials.count) {
+            try store.commit()
+            state.lastCommit = now
+        }
+        if !state.rejectedSinceLog.isEmpty && now - state.lastRejectionLog > .seconds(5) {
+            let total = state.rejectedSinceLog.values.reduce(0, +)
+            let reasons = state.rejectedSinceLog.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }
+            console.log("dropped \(total) message\(total == 1 ? "" : "s"): \(reasons.joined(separator: ", "))")
+            state.rejectedSinceLog = [:]
+            state.lastRejectionLog = now
+        }
+        console.progress(progressLine())
+    }
+
+    func progressLine() -> String {
+        let total = state.trials.count
+        let running = state.trials.lazy.filter { $0.status == .running }.count
+        let elapsed = seconds(clock.now - started)
+        let doneHere = state.finished - initialFinished
+        let rate = elapsed > 0 ? Double(doneHere) / elapsed : 0
+        var line = "[\(state.finished)/\(total)] running \(running), workers \(state.workers.count), failed \(state.failed), diverged \(state.diverged)"
+        line += ", \(Self.format(rate)) trials/s"
+        if rate > 0 { line += ", ETA \(Self.duration(Double(total - state.finished) / rate))" }
+        return line
+    }
+
+    private lazy var initialFinished = state.finished
+
+    static func format(_ rate: Double) -> String {
+        rate >= 100 ? String(Int(rate.rounded())) : String(Double(Int(rate * 10)) / 10)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+    }
+}

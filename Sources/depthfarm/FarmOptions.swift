@@ -1,0 +1,59 @@
+import ArgumentParser
+import TrialFarm
+
+/// Options shared by the commands that coordinate a sweep (`run`, `coordinator`).
+struct FarmOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Refuse a sweep of more trials than this, before starting.", valueName: "n"))
+    var maxTrials = 1_000_000
+
+    @Option(help: ArgumentHelp("Give a trial up as failed after this many lost attempts (dead worker, error, timeout).", valueName: "n"))
+    var maxAttempts = 3
+
+    @Option(help: ArgumentHelp("Cancel and retry a trial that sends nothing for this many seconds (default: never).", valueName: "seconds"))
+    var trialTimeout: Double?
+
+    @Option(help: ArgumentHelp("Heartbeat interval, both ways.", valueName: "milliseconds"))
+    var heartbeatMs = 1000
+
+    @Option(help: ArgumentHelp("Heartbeats a peer may miss before it counts as dead.", valueName: "n"))
+    var liveness = 3
+
+    @Flag(help: "Start the output folder afresh if it holds another sweep's results.")
+    var force = false
+
+    func validate() throws {
+        guard maxTrials >= 1 else { throw ValidationError("--max-trials must be at least 1 (got \(maxTrials))") }
+        guard (1...1000).contains(maxAttempts) else { throw ValidationError("--max-attempts must be in 1 … 1000 (got \(maxAttempts))") }
+        if let trialTimeout, !(trialTimeout > 0 && trialTimeout.isFinite) {
+            throw ValidationError("--trial-timeout must be a positive number of seconds (got \(trialTimeout))")
+        }
+        guard (10...3_600_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be in 10 … 3600000 (got \(heartbeatMs))") }
+        guard (1...1000).contains(liveness) else { throw ValidationError("--liveness must be in 1 … 1000 (got \(liveness))") }
+    }
+
+    func coordinatorOptions(bind: String) -> CoordinatorOptions {
+        var options = CoordinatorOptions(bind: bind)
+        options.heartbeatMilliseconds = heartbeatMs
+        options.liveness = liveness
+        options.maximumAttempts = maxAttempts
+        options.trialTimeout = trialTimeout
+        return options
+    }
+
+    /// The sweep file's plan, or a one-line error.
+    func plan(_ path: String) throws -> SweepPlan {
+        let sweep = try Sweep.load(path: path)
+        do {
+            return try SweepPlan(sweep, maximumTrials: maxTrials)
+        } catch let error as InputError {
+            throw InputError(path, error.message)
+        }
+    }
+}
+
+/// The exit status of a finished sweep command: interrupted 128 + signal, any failed trial 1,
+/// otherwise 0.
+func exitStatus(_ report: CoordinatorReport) -> ExitCode {
+    if report.interrupted { return ExitCode(128 + (Interruption.signal == 0 ? 2 : Interruption.signal)) }
+    return report.failed > 0 ? .failure : .success
+}

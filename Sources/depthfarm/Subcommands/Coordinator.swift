@@ -1,0 +1,45 @@
+import ArgumentParser
+import TrialFarm
+
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run a sweep's coordinator; workers on any host join with `depthfarm worker --connect`.",
+        discussion: """
+            Binds a ZeroMQ ROUTER socket at --bind, hands trials to the workers that connect, and \
+            writes results to the output folder as they arrive. Ends when every trial has \
+            finished, telling the workers; restarted on the same folder, it resumes where it \
+            stopped. Exit status as for `run`.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The sweep file (YAML).", valueName: "sweep"))
+    var sweep: String
+
+    @Option(help: ArgumentHelp("The endpoint to listen on, e.g. tcp://0.0.0.0:5555.", valueName: "endpoint"))
+    var bind: String
+
+    @Option(help: ArgumentHelp("The output folder (default: results/NAME, NAME the sweep's name).", valueName: "folder"))
+    var out: String?
+
+    @OptionGroup var farm: FarmOptions
+
+    func validate() throws {
+        try Endpoint.check(bind, option: "--bind")
+    }
+
+    func run() throws {
+        let plan = try farm.plan(sweep)
+        let folder = out ?? "results/\(plan.sweep.name)"
+        Interruption.install()
+        let console = Console()
+        let store = try ResultStore(folder: folder, plan: plan, force: farm.force)
+        let coordinator = try Coordinator(store: store, options: farm.coordinatorOptions(bind: bind), console: console)
+        console.log("sweep \(plan.sweep.name): \(plan.trials.count) trials; listening on \(coordinator.endpoint); results in \(folder)/")
+        let clock = ContinuousClock(), start = clock.now
+        let report = try coordinator.run(shouldStop: { Interruption.requested })
+        let (whole, fraction) = (clock.now - start).components
+        for line in SweepSummary.lines(report, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.log(line) }
+        throw exitStatus(report)
+    }
+}

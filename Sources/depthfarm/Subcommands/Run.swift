@@ -1,0 +1,53 @@
+import ArgumentParser
+import Glibc
+import TrialFarm
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a sweep on this machine: a coordinator in this process and local worker processes.",
+        discussion: """
+            The coordinator listens on loopback only. Results go to the output folder as trials \
+            finish; running the same sweep into the same folder again skips the trials already \
+            complete. Exit status: 0 when every trial completed or diverged, 1 when any failed, \
+            128 + signal when interrupted (the folder stays resumable).
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The sweep file (YAML).", valueName: "sweep"))
+    var sweep: String
+
+    @Option(help: ArgumentHelp("The output folder (default: results/NAME, NAME the sweep's name).", valueName: "folder"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Worker processes to start (default: the number of cores).", valueName: "n"))
+    var workers = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+    @OptionGroup var farm: FarmOptions
+
+    func validate() throws {
+        guard (1...1024).contains(workers) else { throw ValidationError("--workers must be in 1 … 1024 (got \(workers))") }
+    }
+
+    func run() throws {
+        let plan = try farm.plan(sweep)
+        let folder = out ?? "results/\(plan.sweep.name)"
+        Interruption.install()
+        let console = Console()
+        let store = try ResultStore(folder: folder, plan: plan, force: farm.force)
+        let coordinator = try Coordinator(store: store, options: farm.coordinatorOptions(bind: "tcp://127.0.0.1:0"), console: console)
+        let remaining = plan.trials.indices.filter { !store.isComplete($0) }.count
+        console.log("sweep \(plan.sweep.name): \(plan.trials.count) trials (\(plan.configurations.count) configurations × \(plan.sweep.seeds.count) seeds)"
+                    + (remaining < plan.trials.count ? ", \(plan.trials.count - remaining) already complete" : "")
+                    + "; \(min(workers, max(remaining, 1))) workers; results in \(folder)/")
+        let local = remaining > 0
+            ? try LocalWorkers(count: min(workers, remaining),
+                               arguments: ["worker", "--connect", coordinator.endpoint, "--processes", "1", "--patience", "30", "--quiet"])
+            : nil
+        let clock = ContinuousClock(), start = clock.now
+        let report = try coordinator.run(shouldStop: { Interruption.requested })
+        local?.wait(timeout: 10)
+        let (whole, fraction) = (clock.now - start).components
+        for line in SweepSummary.lines(report, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.log(line) }
+        throw exitStatus(report)
+    }
+}

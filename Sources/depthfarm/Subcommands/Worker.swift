@@ -1,0 +1,58 @@
+import ArgumentParser
+import Glibc
+import TrialFarm
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Train trials for a coordinator: N worker processes, one trial at a time each.",
+        discussion: """
+            Each process connects to the coordinator, asks for a trial whenever it is free, streams \
+            its metrics and reports its end, with heartbeats both ways. If the coordinator goes \
+            away, workers reconnect with back-off; they leave when it says the sweep is over \
+            (or, with --stay, wait for the next coordinator). SIGINT or SIGTERM hands a running \
+            trial back at once.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The coordinator's endpoint, e.g. tcp://10.0.0.1:5555.", valueName: "endpoint"))
+    var connect: String
+
+    @Option(help: ArgumentHelp("Worker processes to run (default: the number of cores).", valueName: "n"))
+    var processes = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+    @Flag(help: "When a sweep ends, wait for the next coordinator instead of leaving.")
+    var stay = false
+
+    @Option(help: ArgumentHelp("Leave after this many seconds without a coordinator (default 3600; ignored with --stay).", valueName: "seconds"))
+    var patience: Double = 3600
+
+    @Flag(help: "Print only errors.")
+    var quiet = false
+
+    func validate() throws {
+        try Endpoint.check(connect, option: "--connect")
+        guard (1...1024).contains(processes) else { throw ValidationError("--processes must be in 1 … 1024 (got \(processes))") }
+        guard patience > 0 else { throw ValidationError("--patience must be positive (got \(patience))") }
+    }
+
+    func run() throws {
+        LocalWorkers.adoptParentDeath()
+        Interruption.install()
+        if processes > 1 {
+            var arguments = ["worker", "--connect", connect, "--processes", "1", "--patience", String(patience)]
+            if stay { arguments.append("--stay") }
+            if quiet { arguments.append("--quiet") }
+            let children = try LocalWorkers(count: processes, arguments: arguments)
+            while children.running > 0 && !Interruption.requested { usleep(50_000) }
+            if Interruption.requested { children.signal(SIGTERM) }
+            let statuses = children.wait(timeout: 10)
+            throw ExitCode(statuses.first { $0 != 0 } ?? 0)
+        }
+        var options = WorkerOptions(endpoint: connect)
+        options.stay = stay
+        options.patience = stay ? nil : patience
+        let worker = try Worker(options: options, console: Console(quiet: quiet))
+        throw ExitCode(try worker.run(shouldStop: { Interruption.requested }))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import TestSupport
+import TrainingCore
+import TrialFarm
+
+/// Small sweeps and helpers for reading output folders.
+enum Fixtures {
+    /// 4 configurations × 3 seeds of short echo trials (20 windows each).
+    static let small = """
+        name: small
+        seeds: [0, 1, 2]
+        parameters:
+          seq_len: {value: 100}
+          bptt_t: {value: 10}
+          batch: {value: 8}
+          epochs: {value: 2}
+          metrics_every: {value: 3}
+          hidden: {values: [4, 8]}
+          method: {values: [bptt, bptd]}
+        """
+
+    /// Rows of a CSV file (header first).
+    static func rows(_ path: String) throws -> [[String]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { CSV.split($0) }
+    }
+
+    /// metrics.csv without its timing rows.
+    static func metricsWithoutTiming(_ folder: String) throws -> String {
+        try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.contains(",wall_seconds,") }.joined(separator: "\n")
+    }
+
+    /// trials.csv as a dictionary per row, by column name.
+    static func trials(_ folder: String) throws -> [[String: String]] {
+        let rows = try rows(folder + "/trials.csv")
+        return rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(rows[0], $0)) }
+    }
+
+    /// Partial files in a folder's trials store (attempts in progress).
+    static func partials(_ folder: String) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: folder + "/trials")
+        var found: [String] = []
+        while let name = enumerator?.nextObject() as? String { if name.hasSuffix(".partial") { found.append(name) } }
+        return found
+    }
+
+    /// The endpoint a coordinator reported in its log ("listening on …").
+    static func endpoint(of coordinator: BackgroundProcess, timeout: Double = 30) -> String? {
+        guard coordinator.waitForError(timeout: timeout, { $0.contains("listening on ") }) else { return nil }
+        let text = coordinator.standardError
+        guard let range = text.range(of: "listening on ") else { return nil }
+        return String(text[range.upperBound...].prefix { $0 != ";" && !$0.isWhitespace })
+    }
+}

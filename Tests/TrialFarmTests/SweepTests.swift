@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import TrainingCore
+@testable import TrialFarm
+
+@Suite struct SweepTests {
+    static let grid = """
+        name: grid-test
+        method: grid
+        seeds: [0, 1, 2]
+        metric: {name: test_loss, goal: minimize}
+        parameters:
+          method: {values: [bptt, bptd]}
+          hidden: {values: [4, 8, 16]}
+          lr: {value: 0.001}
+        """
+
+    @Test("a grid expands to every combination times every seed, configuration by configuration")
+    func gridExpansion() throws {
+        let sweep = try Sweep.parse(Self.grid, source: "grid.yaml")
+        #expect(sweep.name == "grid-test" && sweep.metric == .testLoss && sweep.goal == .minimize)
+        let plan = try SweepPlan(sweep)
+        #expect(plan.configurations.count == 6 && plan.trials.count == 18 && SweepPlan.trialCount(sweep) == 18)
+        #expect(plan.configurations.map { "\($0.method.rawValue)-\($0.hidden)" } == ["bptt-4", "bptt-8", "bptt-16", "bptd-4", "bptd-8", "bptd-16"])
+        #expect(plan.configurations.allSatisfy { $0.lr == 0.001 && $0.epochs == 5 && $0.weightDecay == 0.01 })
+        #expect(plan.trials.prefix(3).map(\.seed) == [0, 1, 2] && plan.trials.prefix(3).allSatisfy { $0.configuration == 0 })
+        #expect(Set(plan.trials.map(\.id)).count == 18 && Set(plan.configurationIDs).count == 6)
+        #expect(plan.variedParameters == ["method", "hidden"])
+    }
+
+    @Test("ids depend on the configuration and seed only: stable across runs and key orders")
+    func stableIDs() throws {
+        let reordered = """
+            parameters:
+              lr: {value: 1.0e-3}
+              hidden: {values: [16, 8, 4]}
+              method: {values: [bptd, bptt]}
+            seeds: [2, 0, 1]
+            method: grid
+            name: another-name
+            metric: {goal: minimize, name: test_loss}
+            """
+        let a = try SweepPlan(try Sweep.parse(Self.grid, source: "a"))
+        let b = try SweepPlan(try Sweep.parse(reordered, source: "b"))
+        #expect(Set(a.trials.map(\.id)) == Set(b.trials.map(\.id)))
+        #expect(a.sweepID == b.sweepID)
+        // The id is the hash of the canonical configuration with its seed, independent of the sweep.
+        let trial = a.trials[4]
+        let config = a.config(of: trial)
+        #expect(trial.id == SweepPlan.id(config.canonicalJSON()))
+        #expect(SweepPlan.hex(trial.id).count == 16)
+        // A fixed, known id: changing the canonical form or the hash changes every result folder.
+        var defaults = TrialConfig()
+        defaults.seed = 0
+        #expect(SweepPlan.hex(SweepPlan.id(defaults.canonicalJSON())) == SweepPlan.hex(SweepPlan.id(defaults.resolved.canonicalJSON())))
+    }
+
+    static let random = """
+        method: random
+        samples: 20
+        sample_seed: 7
+        seeds: {count: 2}
+        parameters:
+          lr: {distribution: log_uniform_values, min: 1.0e-4, max: 1.0e-2}
+          beta1: {distribution: uniform, min: 0.8, max: 0.99}
+          hidden: {distribution: int_uniform, min: 4, max: 64}
+          method: {distribution: categorical, values: [bptt, bptd]}
+          nonlinearity: {values: [tanh, relu]}
+          epochs: {value: 3}
+        """
+
+    @Test("random search is reproducible from sample_seed and stays within its ranges")
+    func randomSearch() throws {
+        let first = try SweepPlan(try Sweep.parse(Self.random, source: "r"))
+        let again = try SweepPlan(try Sweep.parse(Self.random, source: "r"))
+        #expect(first.trials == again.trials)
+        #expect(first.configurations.count + first.duplicates == 20 && first.trials.count == first.configurations.count * 2)
+        for config in first.configurations {
+            #expect(config.lr >= 1e-4 && config.lr < 1e-2 && config.beta1 >= 0.8 && config.beta1 < 0.99)
+            #expect((4...64).contains(config.hidden) && config.epochs == 3)
+        }
+        #expect(Set(first.configurations.map(\.method)).count == 2 && Set(first.configurations.map(\.nonlinearity)).count == 2)
+        let other = try SweepPlan(try Sweep.parse(Self.random.replacingOccurrences(of: "sample_seed: 7", with: "sample_seed: 8"), source: "r"))
+        #expect(other.trials != first.trials)
+    }
+
+    @Test("the resolved sweep file reads back to the same plan")
+    func resolvedRoundTrip() throws {
+        for text in [Self.grid, Self.random] {
+            let plan = try SweepPlan(try Sweep.parse(text, source: "s"))
+            let yaml = ResolvedSweep.yaml(plan)
+            let back = try SweepPlan(try Sweep.parse(yaml, source: "sweep.yaml"))
+            #expect(back.trials == plan.trials && back.sweepID == plan.sweepID)
+            #expect(yaml.contains("sweep_id: \(plan.sweepID)"))
+        }
+    }
+
+    @Test("a sweep over the trial limit is refused before expansion")
+    func trialLimit() throws {
+        let huge = "seeds: {count: 1000000}\nparameters:\n  hidden: {values: [1, 2, 3]}\n  lr: {values: [0.1, 0.2]}\n"
+        let sweep = try Sweep.parse(huge, source: "huge.yaml")
+        #expect(throws: InputError("sweep", "6000000 trials is more than --max-trials (1000000)")) { try SweepPlan(sweep) }
+        #expect(throws: InputError("sweep", "6000000 trials is more than --max-trials (10)")) { try SweepPlan(sweep, maximumTrials: 10) }
+    }
+
+    static let malformed: [(String, String)] = [
+        ("parameters:\n  lr: {values: [0.1, 0.2, -1]}\n", "s.yaml:2: parameters.lr.values[2]: must be > 0 (got -1)"),
+        ("parameters:\n  hidden: {values: []}\n", "s.yaml:2: parameters.hidden.values: must not be empty"),
+        ("parameters:\n  hidden: {values: [4, 4]}\n", "s.yaml:2: parameters.hidden.values[1]: duplicate value 4"),
+        ("parameters:\n  hiden: {value: 4}\n", "s.yaml:2: parameters.hiden: unknown parameter (did you mean 'hidden'?)"),
+        ("parameters:\n  seed: {value: 4}\n", "s.yaml:2: parameters.seed: seeds are given by the top-level seeds key"),
+        ("parameters:\n  task: {value: copy}\n", "s.yaml:2: parameters.task.value: must be one of echo | remember-first (got 'copy')"),
+        ("parameters:\n  hidden: 4\n", "s.yaml:2: parameters.hidden: expected a mapping, got a value"),
+        ("parameters:\n  hidden: {vals: [4]}\n", "s.yaml:2: parameters.hidden.vals: unknown key (expected one of value, values, distribution, min, max)"),
+        ("parameters:\n  hidden: {value: 4, values: [8]}\n", "parameters.hidden: value stands alone"),
+        ("parameters:\n  lr: {distribution: log_uniform_values, min: 0.001, max: 0.01}\n", "parameters.lr: distributions need method: random"),
+        ("method: random\nsamples: 3\nparameters:\n  lr: {distribution: log_uniform_values, min: 0.1, max: 0.01}\n",
+         "s.yaml:4: parameters.lr.max: must be > min (0.01 ≤ 0.1)"),
+        ("method: random\nsamples: 3\nparameters:\n  lr: {distribution: gaussian, min: 0.1, max: 1}\n",
+         "parameters.lr.distribution: must be uniform, log_uniform_values, int_uniform or categorical (got 'gaussian')"),
+        ("method: random\nsamples: 3\nparameters:\n  hidden: {distribution: int_uniform, min: 0, max: 4}\n",
+         "parameters.hidden.min: must be in 1 … 65536 (got 0)"),
+        ("method: random\nsamples: 3\nparameters:\n  task: {distribution: uniform, min: 1, max: 2}\n",
+         "parameters.task.min: must be one of echo | remember-first (got '1')"),
+        ("method: random\nparameters:\n  hidden: {values: [4]}\n", "samples: random search needs samples"),
+        ("samples: 3\nparameters:\n  hidden: {values: [4]}\n", "samples: only random search draws samples (method is grid)"),
+        ("method: bayes\n", "s.yaml:1: method: must be grid or random (got 'bayes')"),
+        ("seeds: [0, 1, 1]\n", "s.yaml:1: seeds[2]: duplicate seed 1"),
+        ("seeds: [0, -1]\n", "seeds[1]: must be an integer in 0 … 2^64 − 1 (got '-1')"),
+        ("seeds: {count: 0}\n", "seeds.count: must be in 1 … 1000000 (got 0)"),
+        ("seeds: {number: 3}\n", "seeds.number: unknown key (expected one of count)"),
+        ("metric: {name: accuracy}\n", "metric.name: must be one of test_acc, test_loss, train_acc, train_loss (got 'accuracy')"),
+        ("metric: {name: test_acc, goal: up}\n", "metric.goal: must be maximize or minimize (got 'up')"),
+        ("program: train.py\n", "s.yaml:1: program: unknown key (expected one of name, description, method, samples, sample_seed, seeds, metric, parameters)"),
+        ("- a\n- b\n", "s.yaml:1: expected a mapping with a parameters section"),
+        ("parameters:\n  hidden: {values: [4, 8\n", "s.yaml: line 3"),
+        ("parameters: [hidden]\n", "parameters: expected a mapping of parameter names, got a list"),
+        ("", "s.yaml: the file is empty"),
+        ("parameters:\n  seq_len: {value: 30}\n  bptt_t: {values: [10, 20]}\n",
+         "sweep: the configuration seq_len = 30, bptt_t = 20 cannot run: seq_len: must be a multiple of bptt_t (30 is not a multiple of 20)"),
+    ]
+
+    @Test("malformed sweeps name the file, the line and the key path", arguments: malformed)
+    func malformedSweeps(_ text: String, _ message: String) {
+        do {
+            let sweep = try Sweep.parse(text, source: "s.yaml")
+            _ = try SweepPlan(sweep)
+            Issue.record("accepted: \(text)")
+        } catch {
+            let description = String(describing: error)
+            #expect(description.contains(message), "\(description)")
+            #expect(!description.contains("\n"))
+        }
+    }
+}
