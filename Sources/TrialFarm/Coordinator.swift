@@ -347,9 +347,9 @@ public final class Coordinator {
             guard try socket.send([id] + message.encode()) else { return }  // its queue is full: heartbeats will tell
             state.workers[id]?.lastSent = clock.now
         } catch {
-            // EHOSTUNREACH: the peer is gone.
+            // EHOSTUNREACH: the peer is gone (its connection closed: it died or left without BYE).
             if let worker = state.workers.removeValue(forKey: id), let trial = worker.trial {
-                lose(trial, failure: false, reason: "its worker \(worker.name) disconnected")
+                lose(trial, failure: true, reason: "its worker \(worker.name) disconnected")
             }
         }
     }

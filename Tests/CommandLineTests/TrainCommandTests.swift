@@ -120,6 +120,8 @@ import TrialFarm
                     "\(parameter.name)")
         }
         let root = try runDepthFarm(["--help"])
-        #expect(root.standardOutput.contains("train") && root.standardOutput.contains("gradients"))
+        for command in ["run", "coordinator", "worker", "summarize", "train", "gradients"] {
+            #expect(root.standardOutput.contains("  \(command) "), "\(command)")
+        }
     }
 }

@@ -181,3 +181,52 @@ import TrialFarm
         #expect(first.wait(timeout: 10) != nil)
     }
 }
+
+/// What a person sees: a progress line redrawn in place on a terminal, plain lines otherwise.
+@Suite(.serialized) struct ProgressTests {
+    @Test("on a terminal the progress line is redrawn in place")
+    func terminal() throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("small.yaml", Fixtures.small)
+        // script(1) gives the command a pseudo-terminal and copies what it writes.
+        let command = "\(depthfarmBinary()) run \(sweep) --out \(folder.file("out")) --workers 2"
+        let result = try run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: ["DEPTHFARM_SLOW_WINDOW_MS": "5"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("\r\u{1B}[K[") && result.standardOutput.contains(" trials/s"))
+        #expect(result.standardOutput.contains("12 trials: 12 completed"))
+    }
+
+    @Test("without a terminal progress comes as plain lines, and the leaderboard at the end")
+    func plain() throws {
+        let folder = TemporaryFolder()
+        let result = try runDepthFarm(["run", try folder.write("small.yaml", Fixtures.small), "--out", folder.file("out")])
+        #expect(result.status == 0 && !result.standardError.contains("\u{1B}"))
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("[0/12] running ") })
+        #expect(lines.contains { $0.hasPrefix("leaderboard (test_acc at epoch 2):") })
+        #expect(lines.last == "results: \(folder.file("out"))/")
+    }
+}
+
+/// Workers that outlive a sweep.
+@Suite(.serialized) struct StayTests {
+    @Test("with --stay a worker waits for the next coordinator and works for it")
+    func stay() throws {
+        let folder = TemporaryFolder()
+        let port = freePort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let first = try BackgroundProcess(["coordinator", try folder.write("a.yaml", Fixtures.small), "--bind", endpoint,
+                                           "--out", folder.file("a")], folder: folder, name: "first")
+        let worker = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "1", "--stay"], folder: folder, name: "worker")
+        #expect(first.wait(timeout: 60) == 0)
+        usleep(500_000)
+        #expect(worker.isRunning)
+        let second = try BackgroundProcess(["coordinator", try folder.write("b.yaml", Fixtures.small.replacingOccurrences(of: "seeds: [0, 1, 2]", with: "seeds: [7]")),
+                                            "--bind", endpoint, "--out", folder.file("b")], folder: folder, name: "second")
+        #expect(second.wait(timeout: 60) == 0, "\(second.standardError)")
+        #expect(try Fixtures.trials(folder.file("b")).allSatisfy { $0["status"] == "completed" })
+        #expect(worker.isRunning)
+        worker.signal(SIGTERM)
+        #expect(worker.wait(timeout: 10) == 0)
+    }
+}

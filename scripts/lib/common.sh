@@ -2,9 +2,10 @@
 # packages the build and the tests need. Sourced, not run. Safe to run again: it only installs
 # what is missing.
 
-# Debian packages the project needs to build and test.
-# (None yet beyond the Swift toolchain; the farm adds libzmq3-dev.)
-DEPTHFARM_PACKAGES=${DEPTHFARM_PACKAGES:-}
+# Debian packages the project needs to build (ZeroMQ), and in addition to test (network
+# namespaces for the several-hosts tests).
+BUILD_PACKAGES="libzmq3-dev"
+TEST_PACKAGES="iproute2"
 
 # Puts the Swift toolchain on PATH (it lives in /opt/swift on the project's machines).
 find_swift() {

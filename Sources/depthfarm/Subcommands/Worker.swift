@@ -27,6 +27,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Leave after this many seconds without a coordinator (default 3600; ignored with --stay).", valueName: "seconds"))
     var patience: Double = 3600
 
+    @Option(help: ArgumentHelp("The name this worker reports to the coordinator (default: the host name).", valueName: "name"))
+    var name: String?
+
     @Flag(help: "Print only errors.")
     var quiet = false
 
@@ -34,6 +37,7 @@ struct WorkerCommand: ParsableCommand {
         try Endpoint.check(connect, option: "--connect")
         guard (1...1024).contains(processes) else { throw ValidationError("--processes must be in 1 … 1024 (got \(processes))") }
         guard patience > 0 else { throw ValidationError("--patience must be positive (got \(patience))") }
+        if let name, name.isEmpty || name.utf8.count > 200 { throw ValidationError("--name must be 1 to 200 bytes long") }
     }
 
     func run() throws {
@@ -43,6 +47,7 @@ struct WorkerCommand: ParsableCommand {
             var arguments = ["worker", "--connect", connect, "--processes", "1", "--patience", String(patience)]
             if stay { arguments.append("--stay") }
             if quiet { arguments.append("--quiet") }
+            if let name { arguments += ["--name", name] }
             let children = try LocalWorkers(count: processes, arguments: arguments)
             while children.running > 0 && !Interruption.requested { usleep(50_000) }
             if Interruption.requested { children.signal(SIGTERM) }
@@ -52,6 +57,7 @@ struct WorkerCommand: ParsableCommand {
         var options = WorkerOptions(endpoint: connect)
         options.stay = stay
         options.patience = stay ? nil : patience
+        if let name { options.host = name }
         let worker = try Worker(options: options, console: Console(quiet: quiet))
         throw ExitCode(try worker.run(shouldStop: { Interruption.requested }))
     }
