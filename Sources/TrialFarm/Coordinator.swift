@@ -15,6 +15,9 @@ public struct CoordinatorOptions: Sendable {
     public var maximumAttempts = 3
     /// A running trial that sends nothing for this many seconds is cancelled and retried.
     public var trialTimeout: Double?
+    /// CURVE: encrypt every connection with this key pair and admit only workers whose public
+    /// keys are listed (nil: plain connections, anyone may join).
+    public var curve: (keys: CurveKeyPair, authorized: [(key: String, name: String)])?
 
     public init(bind: String) { self.bind = bind }
 }
@@ -49,9 +52,17 @@ public final class Coordinator {
         var idle = IndexQueue<[UInt8]>()
         /// Trials that finished (this run or before), and of those the diverged and failed ones.
         var finished = 0, diverged = 0, failed = 0
-        /// Dropped messages by reason: in all, and since they were last logged.
-        var rejected: [String: Int] = [:], rejectedSinceLog: [String: Int] = [:]
-        var lastRejectionLog = ContinuousClock.now
+        /// Dropped messages by reason: in all, and since they were last reported.
+        var rejected: [String: Int] = [:], rejectedSinceReport: [String: Int] = [:]
+        /// CURVE handshakes that failed (a peer without CURVE, or with the wrong server key) since
+        /// the last report, by peer address.
+        var handshakeFailures: [String: Int] = [:]
+        /// When dropped messages, refusals and failed handshakes were last logged (every 5 s at most).
+        var lastReport = ContinuousClock.now
+        /// Replies the coordinator may still send to peers it does not know, refilled at 100 per
+        /// second: a flood of strangers cannot make it flood back.
+        var strangerReplies = 100.0
+        var lastRefill = ContinuousClock.now
         /// When the last group of finished trials was committed to disk.
         var lastCommit = ContinuousClock.now
     }
@@ -90,6 +101,9 @@ public final class Coordinator {
     public let options: CoordinatorOptions
     let console: Console
     let socket: Socket
+    /// With CURVE: the authentication handler, and a monitor that reports failed handshakes.
+    let zap: ZAPHandler?
+    let monitor: Monitor?
     /// The bound endpoint, with the port chosen when the request was port 0.
     public let endpoint: String
     /// New at every start: lets workers tell a restarted coordinator from the one they knew.
@@ -102,7 +116,7 @@ public final class Coordinator {
         self.store = store
         self.options = options
         self.console = console
-        (socket, endpoint) = try Self.bind(options.bind)
+        (socket, endpoint, zap, monitor) = try Self.bind(options)
         var random = RandomStream(seed: UInt64(getpid()) ^ UInt64(bitPattern: Int64(Self.unixTime() * 1e6)), purpose: .sweepSampling)
         session = random.next()
         var trials = [TrialState](repeating: TrialState(), count: store.plan.trials.count)
@@ -122,20 +136,31 @@ public final class Coordinator {
         self.state = state
     }
 
-    /// The ROUTER socket, bound; and the endpoint it is bound to.
-    static func bind(_ endpoint: String) throws -> (Socket, String) {
-        let socket = try Socket(try Context(), .router)
+    /// The ROUTER socket, bound; the endpoint it is bound to; with CURVE, the ZAP handler (bound
+    /// first, so that no connection slips past it) and a handshake monitor.
+    static func bind(_ options: CoordinatorOptions) throws -> (Socket, String, ZAPHandler?, Monitor?) {
+        let context = try Context()
+        let zap = try options.curve.map { try ZAPHandler(context: context, authorized: $0.authorized) }
+        let socket = try Socket(context, .router)
         try socket.setLinger(milliseconds: 2000)  // let SHUTDOWN reach the workers
         try socket.setMaximumMessageSize(WireProtocol.maximumFrameBytes)
         try socket.setRouterMandatory(true)
         try socket.setRouterHandover(true)
-        try socket.setHighWaterMarks(send: 10_000, receive: 100_000)
-        do {
-            try socket.bind(endpoint)
-        } catch {
-            throw InputError("--bind \(endpoint)", String(cString: strerror(error.errno)))
+        // Per peer: messages queued each way before it is made to wait (or, sending, skipped).
+        try socket.setHighWaterMarks(send: 1000, receive: 1000)
+        if let curve = options.curve {
+            try socket.setCurveServer(secretKey: curve.keys.secretKey)
+            try socket.setZAPDomain("depthfarm")
         }
-        return (socket, try socket.lastEndpoint)
+        let monitor = try options.curve.map { _ in
+            try Monitor(socket, endpoint: "inproc://depthfarm-coordinator-monitor", kinds: [.handshakeFailedProtocol, .handshakeFailedNoDetail])
+        }
+        do {
+            try socket.bind(options.bind)
+        } catch {
+            throw InputError("--bind \(options.bind)", String(cString: strerror(error.errno)))
+        }
+        return (socket, try socket.lastEndpoint, zap, monitor)
     }
 
     static func unixTime() -> Double {
@@ -156,7 +181,12 @@ public final class Coordinator {
                 break
             }
             let wait = max(1, min(options.heartbeatMilliseconds / 4, 250))
-            if try Poller.readable([socket], timeoutMilliseconds: wait)[0] {
+            let readable = try Poller.readable([socket] + (zap.map { [$0.socket] } ?? []), timeoutMilliseconds: wait)
+            if readable.count > 1 && readable[1] { try zap?.answer() }
+            while let event = try monitor?.next() {
+                state.handshakeFailures[event.endpoint, default: 0] += 1
+            }
+            if readable[0] {
                 // Drain what is waiting, within limits, so that housekeeping keeps its pace.
                 for _ in 0..<10_000 {
                     guard let (frames, truncated) = try socket.receive(maximumFrames: WireProtocol.maximumFrames + 1) else { break }
@@ -167,6 +197,7 @@ public final class Coordinator {
             try housekeeping()
         }
         try store.commit()
+        report(clock.now)
         for id in Array(state.workers.keys) {
             send(.shutdown(reason: interrupted ? "the coordinator is stopping" : "the sweep is complete"), to: id)
         }
@@ -202,10 +233,14 @@ public final class Coordinator {
         }
         let now = clock.now
         if case .hello(let host, let pid, let version) = message {
-            if let old = state.workers[id], let trial = old.trial {
-                lose(trial, failure: true, reason: "its worker \(old.name) reconnected")
+            guard state.workers[id] != nil || state.workers.count < Self.maximumWorkers else {
+                reject("greeting beyond \(Self.maximumWorkers) workers")
+                return
             }
-            state.workers[id] = WorkerState(host: host, pid: pid, lastSeen: now, lastSent: now)
+            // Greeting again is harmless: a worker that found us silent greets again and keeps its trial.
+            if state.workers[id] == nil {
+                state.workers[id] = WorkerState(host: host, pid: pid, lastSeen: now, lastSent: now)
+            }
             if version != DepthFarmVersion.current {
                 console.log("worker \(host)/\(pid) runs depthfarm \(version), this coordinator \(DepthFarmVersion.current)")
             }
@@ -214,8 +249,10 @@ public final class Coordinator {
         }
         guard state.workers[id] != nil else {
             // Not greeted (a worker of an earlier coordinator, or a stranger): ask it to greet.
-            reject("message from an unknown peer")
-            send(.welcome(session: session, heartbeatMilliseconds: options.heartbeatMilliseconds, liveness: options.liveness), to: id)
+            reject("\(message.command) from a peer that did not say HELLO")
+            if mayReplyToStranger() {
+                send(.welcome(session: session, heartbeatMilliseconds: options.heartbeatMilliseconds, liveness: options.liveness), to: id)
+            }
             return
         }
         state.workers[id]!.lastSeen = now
@@ -283,6 +320,9 @@ public final class Coordinator {
 
     /// A write to the output folder failed: the run stops with this error.
     var fatal: (any Error)?
+
+    /// Workers the coordinator keeps track of at most; more greetings are dropped.
+    static let maximumWorkers = 10_000
 
     // MARK: Trials
 
@@ -356,7 +396,35 @@ public final class Coordinator {
 
     func reject(_ reason: String) {
         state.rejected[reason, default: 0] += 1
-        state.rejectedSinceLog[reason, default: 0] += 1
+        state.rejectedSinceReport[reason, default: 0] += 1
+    }
+
+    /// Logs what was dropped or refused since the last report.
+    func report(_ now: ContinuousClock.Instant) {
+        state.lastReport = now
+        if !state.rejectedSinceReport.isEmpty {
+            let total = state.rejectedSinceReport.values.reduce(0, +)
+            let reasons = state.rejectedSinceReport.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }
+            console.log("dropped \(total) message\(total == 1 ? "" : "s"): \(reasons.joined(separator: ", "))")
+            state.rejectedSinceReport = [:]
+        }
+        if let refusals = zap?.takeRefusals() { console.log(refusals) }
+        if !state.handshakeFailures.isEmpty {
+            let total = state.handshakeFailures.values.reduce(0, +)
+            console.log("\(total) CURVE handshake\(total == 1 ? "" : "s") failed on "
+                        + state.handshakeFailures.keys.sorted().joined(separator: ", ") + " (peers without CURVE, or with the wrong server key)")
+            state.handshakeFailures = [:]
+        }
+    }
+
+    /// Whether a reply to a stranger may be sent now (and takes its token).
+    func mayReplyToStranger() -> Bool {
+        let now = clock.now
+        state.strangerReplies = min(100, state.strangerReplies + seconds(now - state.lastRefill) * 100)
+        state.lastRefill = now
+        guard state.strangerReplies >= 1 else { return false }
+        state.strangerReplies -= 1
+        return true
     }
 
     // MARK: Housekeeping
@@ -386,13 +454,7 @@ public final class Coordinator {
             try store.commit()
             state.lastCommit = now
         }
-        if !state.rejectedSinceLog.isEmpty && now - state.lastRejectionLog > .seconds(5) {
-            let total = state.rejectedSinceLog.values.reduce(0, +)
-            let reasons = state.rejectedSinceLog.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }
-            console.log("dropped \(total) message\(total == 1 ? "" : "s"): \(reasons.joined(separator: ", "))")
-            state.rejectedSinceLog = [:]
-            state.lastRejectionLog = now
-        }
+        if now - state.lastReport > .seconds(5) { report(now) }
         console.progress(progressLine())
     }
 

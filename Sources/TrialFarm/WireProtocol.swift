@@ -12,8 +12,8 @@ import TrainingCore
 public enum WireProtocol {
     /// Protocol name and version, the first frame of every message.
     public static let name = "depthfarm/1"
-    /// The largest frame a peer may send (ZMQ_MAXMSGSIZE: a larger one disconnects it).
-    public static let maximumFrameBytes: Int64 = 1 << 20
+    /// The largest frame a peer may send, 256 KiB (ZMQ_MAXMSGSIZE: a larger one disconnects it).
+    public static let maximumFrameBytes: Int64 = 1 << 18
     /// Frames kept per message; a longer message is dropped as malformed.
     public static let maximumFrames = 16
     /// Bytes of one packed metric record (see `appendRecord`).

@@ -14,6 +14,8 @@ public struct WorkerOptions: Sendable {
     public var patience: Double? = 3600
     /// The host name the worker reports (default: this machine's).
     public var host = WorkerOptions.hostName()
+    /// CURVE: the coordinator's public key and this worker's key pair (nil: a plain connection).
+    public var curve: (serverKey: String, keys: CurveKeyPair)?
 
     public init(endpoint: String) { self.endpoint = endpoint }
 
@@ -25,9 +27,13 @@ public struct WorkerOptions: Sendable {
 }
 
 /// A worker process: one thread keeps the DEALER socket to the coordinator (greeting, heartbeats,
-/// reconnection with back-off, forwarding), another trains one trial at a time, so heartbeats
-/// flow however long a trial takes. The threads talk over an inproc PAIR socket pair, each end
-/// created on the thread that uses it.
+/// forwarding), another trains one trial at a time, so heartbeats flow however long a trial takes.
+/// The threads talk over an inproc PAIR socket pair, each end created on the thread that uses it.
+///
+/// The DEALER lives as long as the process: libzmq reconnects it when the link drops (250 ms,
+/// backing off to 5 s) and queues what is sent meanwhile. When the coordinator falls silent the
+/// worker greets it again, every `liveness` heartbeats until it answers; a running trial goes on,
+/// since the coordinator drops results it no longer wants (another attempt, or another session).
 public final class Worker {
     let options: WorkerOptions
     let console: Console
@@ -35,39 +41,39 @@ public final class Worker {
     /// Raised to an assignment's generation number to cancel it; read by the training thread.
     let cancellation = Cancellation()
     let trainerEndpoint: String
-    /// The routing id the coordinator knows this process by, kept across reconnections.
+    /// The routing id the coordinator knows this process by.
     let routingID: [UInt8]
 
     public init(options: WorkerOptions, console: Console) throws {
         self.options = options
         self.console = console
         context = try Context()
-        var random = RandomStream(seed: UInt64(getpid()) &* 0x9E37_79B9 ^ UInt64(Coordinator.unixTime() * 1e6), purpose: .sweepSampling)
-        let tag = String(random.next() % 1_000_000_000, radix: 36)
+        // An unguessable tag, so that no other peer can take this worker's routing id over.
+        var random = SystemRandomNumberGenerator()
+        let tag = String(random.next() as UInt64, radix: 36)
         routingID = Array("\(options.host)/\(getpid())/\(tag)".utf8.prefix(200))
         trainerEndpoint = "inproc://depthfarm-trainer-\(tag)"
     }
 
-    /// What the connection to the coordinator looks like.
+    /// What the worker knows of its coordinator.
     struct Link {
-        /// The DEALER socket, while connected.
-        var socket: Socket?
-        /// The coordinator's session, once it welcomed us.
+        /// The session of the coordinator that welcomed us, while it is answering.
         var session: UInt64?
-        /// A HELLO was sent and its WELCOME has not come.
+        /// The session of the last coordinator that welcomed us, kept through silences: a
+        /// different one means the coordinator restarted and the running trial is void.
+        var knownSession: UInt64?
+        /// A HELLO is out and unanswered; it is repeated every `liveness` heartbeats.
         var awaitingWelcome = false
+        var helloSent = ContinuousClock.now
         var heartbeat = Duration.milliseconds(WireProtocol.defaultHeartbeatMilliseconds)
         var liveness = WireProtocol.defaultLiveness
         var lastSeen = ContinuousClock.now
         var lastSent = ContinuousClock.now
-        var connectedAt = ContinuousClock.now
-        /// When to try connecting next, and the wait after that (doubling to 30 s).
-        var retryAt = ContinuousClock.now
-        var backoff = Duration.seconds(1)
-        /// Since when no coordinator has welcomed us (for `patience`).
+        /// Since when no coordinator has been answering (for `patience`).
         var aloneSince: ContinuousClock.Instant? = ContinuousClock.now
         /// A READY is outstanding.
         var readySent = false
+        var deadline: Duration { heartbeat * liveness }
     }
 
     /// The trial the training thread is running.
@@ -84,12 +90,20 @@ public final class Worker {
         let trainer = try Socket(context, .pair)
         try trainer.setLinger(milliseconds: 0)
         try trainer.bind(trainerEndpoint)
+        let trainerFinished = DispatchSemaphore(value: 0)
         let thread = Thread { [context, trainerEndpoint, cancellation] in
             TrainingThread(context: context, endpoint: trainerEndpoint, cancellation: cancellation).run()
+            trainerFinished.signal()
         }
         thread.stackSize = 16 << 20
         thread.start()
-        defer { try? trainer.send(WireMessage.shutdown(reason: "worker ending").encode(), wait: false) }
+        defer {
+            // Let the training thread close its socket, so that the context can end — which waits
+            // (up to the DEALER's linger) until a last BYE or result has really been sent.
+            _ = try? trainer.send(WireMessage.shutdown(reason: "worker ending").encode(), wait: false)
+            _ = trainerFinished.wait(timeout: .now() + 10)
+        }
+        let (socket, monitor) = try connect()
 
         let clock = ContinuousClock()
         var link = Link()
@@ -99,21 +113,14 @@ public final class Worker {
         var outbox: [[UInt8]]?  // a message for the coordinator that could not be queued yet
 
         func send(_ message: WireMessage) -> Bool {
-            guard let socket = link.socket else { return false }
             guard (try? socket.send(message.encode())) == true else { return false }
             link.lastSent = clock.now
             return true
         }
-        func disconnect(_ reason: String?) {
-            if let reason { console.log(reason) }
-            link.socket = nil
-            link.session = nil
-            link.awaitingWelcome = false
-            link.readySent = false
-            link.retryAt = clock.now + link.backoff
-            link.backoff = min(link.backoff * 2, .seconds(30))
-            if link.aloneSince == nil { link.aloneSince = clock.now }
-            outbox = nil
+        func greet() {
+            link.awaitingWelcome = true
+            link.helloSent = clock.now
+            _ = send(.hello(host: options.host, pid: Int(getpid()), version: DepthFarmVersion.current))
         }
         func cancelJob() {
             guard var current = job, !current.cancelled else { return }
@@ -121,6 +128,7 @@ public final class Worker {
             job = current
             cancellation.cancel(upTo: current.generation)
         }
+        greet()
 
         while true {
             if shouldStop() {
@@ -128,44 +136,28 @@ public final class Worker {
                 _ = send(.bye(reason: "stopped by signal"))
                 return 0
             }
-            let now = clock.now
-            if link.socket == nil {
-                if let since = link.aloneSince, let patience = options.patience, seconds(now - since) > patience {
-                    console.log("no coordinator at \(options.endpoint) for \(Int(patience)) s: leaving")
-                    return 1
-                }
-                if now >= link.retryAt {
-                    link.socket = try connect()
-                    link.connectedAt = now
-                    link.lastSeen = now
-                    link.awaitingWelcome = send(.hello(host: options.host, pid: Int(getpid()), version: DepthFarmVersion.current))
-                }
-            }
-            var sockets = [trainer]
-            if let socket = link.socket { sockets.insert(socket, at: 0) }
-            let readable = try Poller.readable(sockets, timeoutMilliseconds: 100)
+            let readable = try Poller.readable([socket, trainer], timeoutMilliseconds: 100)
 
             // From the coordinator.
-            if let socket = link.socket, readable[0] {
+            if readable[0] {
                 while let (frames, truncated) = try socket.receive(maximumFrames: WireProtocol.maximumFrames + 1) {
                     guard !truncated, let message = try? WireMessage.decode(frames) else { continue }
                     link.lastSeen = clock.now
                     switch message {
                     case .welcome(let session, let milliseconds, let liveness):
+                        if link.knownSession != nil && link.knownSession != session { cancelJob() }  // a restarted coordinator
                         if link.awaitingWelcome {
                             link.awaitingWelcome = false
-                            if link.session != nil && link.session != session { cancelJob() }
                             link.session = session
+                            link.knownSession = session
                             link.heartbeat = .milliseconds(milliseconds)
                             link.liveness = liveness
-                            link.backoff = .seconds(1)
                             link.aloneSince = nil
-                        } else {
-                            // The coordinator does not know us (it restarted): start over with it.
-                            cancelJob()
-                            link.session = nil
                             link.readySent = false
-                            link.awaitingWelcome = send(.hello(host: options.host, pid: Int(getpid()), version: DepthFarmVersion.current))
+                        } else if session != link.session {
+                            // A coordinator that does not know us asks us to greet it.
+                            link.session = nil
+                            greet()
                         }
                     case .assign(let trial, let attempt, _):
                         guard link.session != nil, trainerIdle, job == nil else {
@@ -181,30 +173,32 @@ public final class Worker {
                         if let current = job, current.trial == trial, current.attempt == attempt { cancelJob() }
                     case .shutdown(let reason):
                         cancelJob()
-                        if options.stay {
-                            disconnect("coordinator: \(reason); waiting for the next one")
-                            link.backoff = .seconds(1)
-                        } else {
+                        guard options.stay else {
                             console.log("coordinator: \(reason)")
                             return 0
                         }
+                        console.log("coordinator: \(reason); waiting for the next one")
+                        // Greet again after a while, when the next coordinator may be there.
+                        link.session = nil
+                        link.awaitingWelcome = true
+                        link.helloSent = clock.now
                     case .heartbeat:
                         break
                     default:
                         continue
                     }
-                    if link.socket == nil { break }
                 }
             }
 
-            // From the training thread (only when the coordinator can take it).
-            if outbox != nil, let frames = outbox, let socket = link.socket {
-                if (try? socket.send(frames)) == true {
-                    link.lastSent = clock.now
-                    outbox = nil
-                }
+            // A refused key, or a handshake that cannot succeed, does not get better by retrying.
+            while let event = try monitor.next() { try handshakeFailed(event) }
+
+            // From the training thread.
+            if let frames = outbox, (try? socket.send(frames)) == true {
+                link.lastSent = clock.now
+                outbox = nil
             }
-            if readable[readable.count - 1] && outbox == nil {
+            if readable[1] && outbox == nil {
                 while outbox == nil, let (frames, _) = try trainer.receive() {
                     guard let message = try? WireMessage.decode(frames) else { continue }
                     switch message {
@@ -212,13 +206,11 @@ public final class Worker {
                         trainerIdle = true
                         job = nil
                     case .metrics(let trial, let attempt, _, _), .done(let trial, let attempt, _, _), .failed(let trial, let attempt, _):
-                        guard let current = job, !current.cancelled, current.trial == trial, current.attempt == attempt,
-                            let socket = link.socket
-                        else { continue }
+                        guard let current = job, !current.cancelled, current.trial == trial, current.attempt == attempt else { continue }
                         if (try? socket.send(frames)) == true {
                             link.lastSent = clock.now
                         } else {
-                            outbox = frames
+                            outbox = frames  // the coordinator's queue is full: hold the trainer back
                         }
                     default:
                         continue
@@ -226,27 +218,48 @@ public final class Worker {
                 }
             }
 
-            // Ask for work; keep the link alive; notice a dead coordinator.
-            let later = clock.now
-            if link.socket != nil {
-                if link.session != nil && trainerIdle && !link.readySent && outbox == nil {
-                    link.readySent = send(.ready)
-                }
-                let deadline = link.heartbeat * link.liveness
-                if later - link.lastSeen > deadline {
-                    cancelJob()
-                    disconnect(link.session == nil
-                               ? "no answer from \(options.endpoint); retrying in \(Int(seconds(link.backoff))) s"
-                               : "coordinator at \(options.endpoint) is silent; reconnecting")
-                } else if link.session != nil && later - link.lastSent >= link.heartbeat {
+            // Ask for work; keep the link alive; notice a silent coordinator; give up in the end.
+            let now = clock.now
+            if link.session != nil {
+                if trainerIdle && !link.readySent && outbox == nil { link.readySent = send(.ready) }
+                if now - link.lastSeen > link.deadline {
+                    console.log("coordinator at \(options.endpoint) is silent; greeting it again")
+                    link.session = nil
+                    link.aloneSince = now
+                    greet()
+                } else if now - link.lastSent >= link.heartbeat {
                     _ = send(.heartbeat)
                 }
+            } else if link.awaitingWelcome && now - link.helloSent > link.deadline {
+                greet()
+            }
+            if link.session == nil, let since = link.aloneSince, let patience = options.patience, seconds(now - since) > patience {
+                console.log("no coordinator at \(options.endpoint) for \(Int(patience)) s: leaving")
+                return 1
             }
         }
     }
 
-    /// A new DEALER socket to the coordinator.
-    func connect() throws -> Socket {
+    /// Turns a failed handshake into the error the user needs.
+    func handshakeFailed(_ event: Monitor.Event) throws {
+        let location = "--connect \(options.endpoint)"
+        switch event.kind {
+        case .handshakeFailedAuthentication:
+            throw InputError(location, "the coordinator refused this worker's key (add its .public file to the coordinator's --authorized-keys)")
+        case .handshakeFailedProtocol, .handshakeFailedNoDetail:
+            if options.curve == nil {
+                throw InputError(location, "the handshake failed: the coordinator requires CURVE (give --curve-server-key and --curve-secret-key)")
+            }
+            throw InputError(location, event.kind == .handshakeFailedProtocol
+                             ? "the handshake failed: the coordinator does not use CURVE, or speaks another protocol"
+                             : "the CURVE handshake failed: is --curve-server-key the coordinator's public key?")
+        default:
+            return
+        }
+    }
+
+    /// The DEALER socket to the coordinator, and a monitor of its handshakes.
+    func connect() throws -> (Socket, Monitor) {
         let socket = try Socket(context, .dealer)
         try socket.setLinger(milliseconds: 500)
         try socket.setRoutingID(routingID)
@@ -254,12 +267,17 @@ public final class Worker {
         try socket.setReconnect(interval: 250, maximum: 5000)
         try socket.setHeartbeat(interval: 1000, timeout: 3000, timeToLive: 6000)
         try socket.setHighWaterMarks(send: 1000, receive: 1000)
+        if let curve = options.curve {
+            try socket.setCurveClient(serverKey: curve.serverKey, publicKey: curve.keys.publicKey, secretKey: curve.keys.secretKey)
+        }
+        let monitor = try Monitor(socket, endpoint: "inproc://depthfarm-worker-monitor",
+                                  kinds: [.handshakeFailedAuthentication, .handshakeFailedProtocol, .handshakeFailedNoDetail])
         do {
             try socket.connect(options.endpoint)
         } catch {
             throw InputError("--connect \(options.endpoint)", String(cString: strerror(error.errno)))
         }
-        return socket
+        return (socket, monitor)
     }
 }
 

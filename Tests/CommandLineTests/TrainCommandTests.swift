@@ -58,7 +58,7 @@ import TrialFarm
     func badArguments(_ arguments: [String], _ message: String) throws {
         let result = try runDepthFarm(["train"] + arguments)
         #expect(result.status != 0)
-        let errorLines = result.standardError.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }
+        let errorLines = result.errorLines
         #expect(errorLines.count == 1, "\(result.standardError)")
         #expect(result.standardError.contains(message), "\(result.standardError)")
         #expect(result.standardOutput.isEmpty)
@@ -80,7 +80,7 @@ import TrialFarm
             let result = try runDepthFarm(["train", "--config", path])
             #expect(result.status != 0)
             #expect(result.standardError.contains(message), "\(text): \(result.standardError)")
-            #expect(result.standardError.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") }.count == 1)
+            #expect(result.errorLines.count == 1)
         }
     }
 

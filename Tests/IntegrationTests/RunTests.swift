@@ -162,7 +162,7 @@ import TrialFarm
         let sweep = try folder.write("small.yaml", Fixtures.small)
         let result = try runDepthFarm(arguments.map { $0 == "SWEEP" ? sweep : $0 }, directory: folder.path)
         #expect(result.status != 0)
-        let lines = result.standardError.split(separator: "\n").filter { !$0.hasPrefix("Usage") && !$0.hasPrefix("  See") && !$0.isEmpty }
+        let lines = result.errorLines
         #expect(lines.count == 1, "\(result.standardError)")
         #expect(result.standardError.contains(message.replacingOccurrences(of: "SWEEP", with: sweep)), "\(result.standardError)")
         #expect(folder.entries() == ["small.yaml"])

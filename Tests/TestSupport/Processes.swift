@@ -179,3 +179,13 @@ public func freePort() -> Int {
     _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+extension ProcessResult {
+    /// The error output without the usage hints swift-argument-parser adds after an error
+    /// ("Help: …", "Usage: …", "  See '… --help' …"): the lines that say what went wrong.
+    public var errorLines: [Substring] {
+        standardError.split(separator: "\n").filter {
+            !$0.isEmpty && !$0.hasPrefix("Usage:") && !$0.hasPrefix("Help:") && !$0.hasPrefix("  See '")
+        }
+    }
+}

@@ -24,6 +24,8 @@ struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var farm: FarmOptions
 
+    @OptionGroup var curve: CoordinatorCurveOptions
+
     func validate() throws {
         try Endpoint.check(bind, option: "--bind")
     }
@@ -31,11 +33,16 @@ struct CoordinatorCommand: ParsableCommand {
     func run() throws {
         let plan = try farm.plan(sweep)
         let folder = out ?? "results/\(plan.sweep.name)"
+        var options = farm.coordinatorOptions(bind: bind)
+        options.curve = try curve.load()
         Interruption.install()
         let console = Console()
         let store = try ResultStore(folder: folder, plan: plan, force: farm.force)
-        let coordinator = try Coordinator(store: store, options: farm.coordinatorOptions(bind: bind), console: console)
-        console.log("sweep \(plan.sweep.name): \(plan.trials.count) trials; listening on \(coordinator.endpoint); results in \(folder)/")
+        let coordinator = try Coordinator(store: store, options: options, console: console)
+        let security = options.curve.map { "CURVE, \($0.authorized.count) authorized worker key\($0.authorized.count == 1 ? "" : "s")" } ?? "no encryption"
+        let complete = plan.trials.indices.filter { store.isComplete($0) }.count
+        console.log("sweep \(plan.sweep.name): \(plan.trials.count) trials" + (complete > 0 ? ", \(complete) already complete" : "")
+                    + "; listening on \(coordinator.endpoint) (\(security)); results in \(folder)/")
         let clock = ContinuousClock(), start = clock.now
         let report = try coordinator.run(shouldStop: { Interruption.requested })
         let (whole, fraction) = (clock.now - start).components

@@ -33,6 +33,8 @@ struct WorkerCommand: ParsableCommand {
     @Flag(help: "Print only errors.")
     var quiet = false
 
+    @OptionGroup var curve: WorkerCurveOptions
+
     func validate() throws {
         try Endpoint.check(connect, option: "--connect")
         guard (1...1024).contains(processes) else { throw ValidationError("--processes must be in 1 … 1024 (got \(processes))") }
@@ -48,6 +50,8 @@ struct WorkerCommand: ParsableCommand {
             if stay { arguments.append("--stay") }
             if quiet { arguments.append("--quiet") }
             if let name { arguments += ["--name", name] }
+            arguments += curve.arguments
+            _ = try curve.load()  // refuse bad key files here, once, rather than in every child
             let children = try LocalWorkers(count: processes, arguments: arguments)
             while children.running > 0 && !Interruption.requested { usleep(50_000) }
             if Interruption.requested { children.signal(SIGTERM) }
@@ -58,6 +62,7 @@ struct WorkerCommand: ParsableCommand {
         options.stay = stay
         options.patience = stay ? nil : patience
         if let name { options.host = name }
+        options.curve = try curve.load()
         let worker = try Worker(options: options, console: Console(quiet: quiet))
         throw ExitCode(try worker.run(shouldStop: { Interruption.requested }))
     }
