@@ -1,5 +1,17 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+// The training core's kernels use 256-bit vectors and fused multiply-adds, so on x86-64 it is
+// compiled for Haswell-class CPUs (AVX2, FMA; 2013 and later, every AMD Zen). On an older CPU set
+// DEPTHFARM_TARGET_CPU=x86-64 when building: the results are the same bits, only slower (the
+// fused multiply-adds are then done in software). Other architectures use their defaults.
+let targetCPU = ProcessInfo.processInfo.environment["DEPTHFARM_TARGET_CPU"] ?? "haswell"
+#if arch(x86_64)
+let coreSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU])]
+#else
+let coreSettings: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "DepthFarm",
@@ -15,7 +27,7 @@ let package = Package(
     targets: [
         // The numerics: matrices, RNN, tasks, BPTT, BPTD, optimizers, metrics, trainer.
         // Knows nothing about networking, files or the command line.
-        .target(name: "TrainingCore"),
+        .target(name: "TrainingCore", swiftSettings: coreSettings),
         // libzmq (Debian: libzmq3-dev) and a thin Swift wrapper over it.
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
@@ -38,6 +50,8 @@ let package = Package(
         ),
         // Counts heap allocations per thread, to prove the training loop makes none per window.
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        // The training-core benchmarks behind scripts/bench.
+        .executableTarget(name: "depthfarm-bench", dependencies: ["TrainingCore"], path: "Benchmarks/DepthFarmBench"),
         .testTarget(name: "TrainingCoreTests", dependencies: ["TrainingCore", "AllocationCounter"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore", "ZeroMQ"]),

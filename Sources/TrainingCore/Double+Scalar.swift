@@ -2,7 +2,15 @@
 // with constants and polynomial degrees for double precision.
 
 extension Double: Scalar {
+    public typealias Vector = SIMD4<Double>
+
     public static var precisionName: String { "f64" }
+
+    @inlinable @inline(__always)
+    public static func sum(_ v: SIMD4<Double>) -> Double {
+        let two = v.lowHalf + v.highHalf
+        return two[0] + two[1]
+    }
 
     /// e^x by Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, and the Taylor polynomial of
     /// degree 13 for e^r (truncation error 4e-18). The input is clamped to [−708, 709].

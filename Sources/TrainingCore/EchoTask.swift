@@ -75,14 +75,14 @@ public final class EchoTask: SequenceTask {
     }
 
     private func fill<T: Scalar>(_ w: WindowBuffers<T>, window: Int, from bits: [UInt8]) {
-        let b = batch, first = window * steps
+        let b = batch, lanes = w.lanes, first = window * steps
         bits.withUnsafeBufferPointer { bits in
             let x = w.input.base, y = w.targets.base
             for t in 0..<steps {
                 let position = first + t
                 for j in 0..<b {
-                    x[t * b + j] = T(bits[position * b + j])
-                    y[t * b + j] = position >= echo ? T(bits[(position - echo) * b + j]) : 0
+                    x[t * lanes + j] = T(bits[position * b + j])
+                    y[t * lanes + j] = position >= echo ? T(bits[(position - echo) * b + j]) : 0
                 }
             }
         }

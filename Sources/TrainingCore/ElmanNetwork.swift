@@ -47,10 +47,10 @@ public final class ElmanNetwork<T: Scalar> {
     /// fills states h_1 … h_T, slopes φ′(a_t) and logits z_t for all T steps.
     public func forward(_ w: WindowBuffers<T>) {
         let p = UnsafePointer(parameters.base)
-        let h = shape.hidden, n = w.columns, b = w.batch, ld = w.stateColumns
+        let h = shape.hidden, n = w.columns, b = w.lanes, ld = w.stateColumns
         for l in 0..<shape.layers {
             let states = w.states[l].base  // H × (T+1)·B
-            let a = w.slopes[l].base  // H × T·B, pre-activations until overwritten by φ′
+            let a = w.slopes[l].base  // H × T·L, pre-activations until overwritten by φ′
             // All steps' input projections in one product: a = W_ih · in (+ both biases).
             let inputs = shape.layerInputs(l)
             if l == 0 {
@@ -70,7 +70,7 @@ public final class ElmanNetwork<T: Scalar> {
                 activate(rows: h, columns: b, preActivation: at, ld: n, into: states + (t + 1) * b, ld: ld)
             }
         }
-        // All steps' read-outs in one product: z = W_out · h^top_{1…T} + b_out  (O × T·B).
+        // All steps' read-outs in one product: z = W_out · h^top_{1…T} + b_out  (O × T·L).
         let o = shape.outputs
         let top = w.states[shape.layers - 1].base + b
         Kernels.multiply(o, n, h, p + outWeight, h, top, ld, w.logits.base, n, accumulate: false)
@@ -123,7 +123,7 @@ public final class ElmanNetwork<T: Scalar> {
     }
 
     /// The immediate backward step for columns c0 ..< c0+count (any number of whole steps):
-    /// from state sensitivities D (per layer, H × count, leading dimension T·B), the errors
+    /// from state sensitivities D (per layer, H × count, leading dimension T·L), the errors
     ///
     ///     E^top = φ′(a^top) ⊙ D^top,   E^l = φ′(a^l) ⊙ (D^l + W_ih^{l+1}ᵀ E^{l+1})
     ///
@@ -171,7 +171,7 @@ public final class ElmanNetwork<T: Scalar> {
     /// and, with `readout`, ∂W_out += (∂L/∂z) h^topᵀ, ∂b_out += Σ_columns ∂L/∂z.
     public func accumulateGradients(_ w: WindowBuffers<T>, from c0: Int, count: Int,
                                     into g: UnsafeMutablePointer<T>, readout: Bool) {
-        let h = shape.hidden, n = w.columns, b = w.batch, ld = w.stateColumns
+        let h = shape.hidden, n = w.columns, b = w.lanes, ld = w.stateColumns
         for l in 0..<shape.layers {
             let e = UnsafePointer(w.errors[l].base + c0)
             let inputs = shape.layerInputs(l)

@@ -3,7 +3,16 @@
 // they are used; `Double+Scalar.swift` has the same algorithms at double precision.
 
 extension Float: Scalar {
+    public typealias Vector = SIMD8<Float>
+
     public static var precisionName: String { "f32" }
+
+    @inlinable @inline(__always)
+    public static func sum(_ v: SIMD8<Float>) -> Float {
+        let four = v.lowHalf + v.highHalf
+        let two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
+    }
 
     /// e^x by Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, and the Taylor polynomial of
     /// degree 7 for e^r (truncation error 5e-9, below half an ulp). The input is clamped to

@@ -9,7 +9,7 @@ public enum GradientEngine {
     /// product per tensor. Afterwards `w.sensitivities` holds the total ∂L/∂h_k of every step.
     public static func bptt<T: Scalar>(_ net: ElmanNetwork<T>, _ w: WindowBuffers<T>, lossSteps: ClosedRange<Int>,
                                        into g: UnsafeMutablePointer<T>) {
-        let b = w.batch, last = lossSteps.upperBound  // nothing flows back from beyond the last loss term
+        let b = w.lanes, last = lossSteps.upperBound  // nothing flows back from beyond the last loss term
         g.update(repeating: 0, count: net.layout.count)
         net.directSensitivities(w, from: 0, count: last * b)
         let carry = w.nextSensitivities  // H × B, leading dimension B: W_hhᵀ E of the step after
@@ -44,7 +44,7 @@ public enum GradientEngine {
     /// leaves Σ_Δ D^Δ_k, the total ∂L/∂h_k, in `w.totalSensitivities`.
     public static func bptd<T: Scalar>(_ net: ElmanNetwork<T>, _ w: WindowBuffers<T>, lossSteps: ClosedRange<Int>,
                                        into groups: UnsafeMutablePointer<T>, total: Bool) {
-        let b = w.batch, n = w.columns, p = net.layout.count, layers = net.shape.layers, h = net.shape.hidden
+        let b = w.lanes, n = w.columns, p = net.layout.count, layers = net.shape.layers, h = net.shape.hidden
         groups.update(repeating: 0, count: p * w.steps)
         if total { for l in 0..<layers { w.totalSensitivities[l].zero() } }
         var current = w.sensitivities, next = w.nextSensitivities

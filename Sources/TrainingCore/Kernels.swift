@@ -1,13 +1,36 @@
-/// The dense linear algebra of the training core: three matrix-product shapes and a few
-/// element-wise loops, on row-major matrices given by a base pointer and a leading dimension
-/// (the distance between rows, as in BLAS).
+/// The dense linear algebra of the training core, on row-major matrices given by a base pointer
+/// and a leading dimension (the distance between rows, as in BLAS).
 ///
-/// Matrices of activations are laid out hidden-unit × (step · batch): one row per unit, the
-/// columns of step t for batch entries 0 … B−1 side by side. So a row is long and contiguous,
-/// every loop below runs along a row, and a whole window's steps form one matrix — which is
-/// what lets the weight gradients of all steps, and BPTD's lag recursion, be single products.
+/// Matrices of activations are laid out unit × (step · lane): one row per unit, the columns of
+/// step t for lanes 0 … L−1 side by side, L a multiple of 8 (see `WindowBuffers`). So rows are
+/// long and contiguous, every column count the kernels see is a whole number of SIMD vectors, and
+/// a whole window's steps form one matrix — which is what lets the weight gradients of all steps,
+/// and BPTD's lag recursion, be single products.
+///
+/// The products are register-blocked micro-kernels over `T.Vector` (256 bits) with fused
+/// multiply-adds. Each output element accumulates its terms in a fixed order, and reductions keep
+/// fixed lanes summed in a fixed order, so a result depends only on the inputs — not on the host's
+/// vector width, nor on how the work is split.
 public enum Kernels {
-    /// C (m×n) = A (m×k) · B (k×n), or C += … when `accumulate`.
+    // MARK: Vectors
+
+    @inlinable @inline(__always)
+    static func load<T: Scalar>(_ p: UnsafePointer<T>) -> T.Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: T.Vector.self)
+    }
+
+    @inlinable @inline(__always)
+    static func store<T: Scalar>(_ v: T.Vector, _ p: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: T.Vector.self)
+    }
+
+    @inlinable @inline(__always)
+    static func width<T: Scalar>(_: T.Type) -> Int { T.Vector.scalarCount }
+
+    // MARK: Products
+
+    /// C (m×n) = A (m×k) · B (k×n), or C += … when `accumulate`. n must be a multiple of the
+    /// vector width.
     @inlinable
     public static func multiply<T: Scalar>(
         _ m: Int, _ n: Int, _ k: Int,
@@ -15,18 +38,11 @@ public enum Kernels {
         _ b: UnsafePointer<T>, _ ldb: Int,
         _ c: UnsafeMutablePointer<T>, _ ldc: Int, accumulate: Bool
     ) {
-        for i in 0..<m {
-            let ci = c + i * ldc
-            if !accumulate { ci.update(repeating: 0, count: n) }
-            for p in 0..<k {
-                let aip = a[i * lda + p]
-                let bp = b + p * ldb
-                for j in 0..<n { ci[j] += aip * bp[j] }
-            }
-        }
+        product(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate: accumulate)
     }
 
-    /// C (m×n) = Aᵀ · B with A stored k×m, or C += … when `accumulate`.
+    /// C (m×n) = Aᵀ · B with A stored k×m, or C += … when `accumulate`. n must be a multiple of
+    /// the vector width.
     @inlinable
     public static func multiplyTransposedA<T: Scalar>(
         _ m: Int, _ n: Int, _ k: Int,
@@ -34,18 +50,78 @@ public enum Kernels {
         _ b: UnsafePointer<T>, _ ldb: Int,
         _ c: UnsafeMutablePointer<T>, _ ldc: Int, accumulate: Bool
     ) {
-        for i in 0..<m {
-            let ci = c + i * ldc
-            if !accumulate { ci.update(repeating: 0, count: n) }
-            for p in 0..<k {
-                let api = a[p * lda + i]
-                let bp = b + p * ldb
-                for j in 0..<n { ci[j] += api * bp[j] }
+        product(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate: accumulate)
+    }
+
+    /// C (m×n) (+)= op(A) · B, with op(A)[i, p] = a[i·rowStride + p·columnStride]: blocks of
+    /// 4 rows × 2 vectors of C held in registers while p runs over k (the outer-product kernel).
+    /// A last partial block of rows repeats its last row and stores only the real ones.
+    @inlinable
+    static func product<T: Scalar>(
+        _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<T>, _ rowStride: Int, _ columnStride: Int,
+        _ b: UnsafePointer<T>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<T>, _ ldc: Int, accumulate: Bool
+    ) {
+        let w = width(T.self)
+        precondition(n % w == 0, "column count \(n) is not a multiple of the vector width")
+        guard m > 0 && n > 0 else { return }
+        var i = 0
+        while i < m {
+            let r0 = i, r1 = min(i + 1, m - 1), r2 = min(i + 2, m - 1), r3 = min(i + 3, m - 1)
+            let a0 = a + r0 * rowStride, a1 = a + r1 * rowStride, a2 = a + r2 * rowStride, a3 = a + r3 * rowStride
+            let c0 = c + r0 * ldc, c1 = c + r1 * ldc, c2 = c + r2 * ldc, c3 = c + r3 * ldc
+            let rows = min(4, m - i)
+            var j = 0
+            while j + 2 * w <= n {
+                var x00 = T.Vector(), x01 = T.Vector(), x10 = T.Vector(), x11 = T.Vector()
+                var x20 = T.Vector(), x21 = T.Vector(), x30 = T.Vector(), x31 = T.Vector()
+                if accumulate {
+                    x00 = load(c0 + j); x01 = load(c0 + j + w); x10 = load(c1 + j); x11 = load(c1 + j + w)
+                    x20 = load(c2 + j); x21 = load(c2 + j + w); x30 = load(c3 + j); x31 = load(c3 + j + w)
+                }
+                var bp = b + j
+                for p in 0..<k {
+                    let b0: T.Vector = load(bp), b1: T.Vector = load(bp + w)
+                    let s0 = T.Vector(repeating: a0[p * columnStride]), s1 = T.Vector(repeating: a1[p * columnStride])
+                    let s2 = T.Vector(repeating: a2[p * columnStride]), s3 = T.Vector(repeating: a3[p * columnStride])
+                    x00.addProduct(s0, b0); x01.addProduct(s0, b1)
+                    x10.addProduct(s1, b0); x11.addProduct(s1, b1)
+                    x20.addProduct(s2, b0); x21.addProduct(s2, b1)
+                    x30.addProduct(s3, b0); x31.addProduct(s3, b1)
+                    bp += ldb
+                }
+                // Stores in reverse, so that a repeated last row ends with its own (equal) values.
+                if rows > 3 { store(x30, c3 + j); store(x31, c3 + j + w) }
+                if rows > 2 { store(x20, c2 + j); store(x21, c2 + j + w) }
+                if rows > 1 { store(x10, c1 + j); store(x11, c1 + j + w) }
+                store(x00, c0 + j); store(x01, c0 + j + w)
+                j += 2 * w
             }
+            if j < n {  // one vector left
+                var x0 = T.Vector(), x1 = T.Vector(), x2 = T.Vector(), x3 = T.Vector()
+                if accumulate { x0 = load(c0 + j); x1 = load(c1 + j); x2 = load(c2 + j); x3 = load(c3 + j) }
+                var bp = b + j
+                for p in 0..<k {
+                    let b0: T.Vector = load(bp)
+                    x0.addProduct(T.Vector(repeating: a0[p * columnStride]), b0)
+                    x1.addProduct(T.Vector(repeating: a1[p * columnStride]), b0)
+                    x2.addProduct(T.Vector(repeating: a2[p * columnStride]), b0)
+                    x3.addProduct(T.Vector(repeating: a3[p * columnStride]), b0)
+                    bp += ldb
+                }
+                if rows > 3 { store(x3, c3 + j) }
+                if rows > 2 { store(x2, c2 + j) }
+                if rows > 1 { store(x1, c1 + j) }
+                store(x0, c0 + j)
+            }
+            i += 4
         }
     }
 
-    /// C (m×n) += A · Bᵀ with A stored m×k and B stored n×k: every entry a dot product along k.
+    /// C (m×n) += A · Bᵀ with A stored m×k and B stored n×k: every entry a dot product along k,
+    /// which must be a multiple of the vector width. Blocks of 2 rows × 4 columns of C, each
+    /// entry a vector of partial sums over the lanes, summed at the end.
     @inlinable
     public static func accumulateTransposedB<T: Scalar>(
         _ m: Int, _ n: Int, _ k: Int,
@@ -53,60 +129,118 @@ public enum Kernels {
         _ b: UnsafePointer<T>, _ ldb: Int,
         _ c: UnsafeMutablePointer<T>, _ ldc: Int
     ) {
-        for i in 0..<m {
-            let ai = a + i * lda
-            for j in 0..<n {
-                let bj = b + j * ldb
-                var sum: T = 0
-                for p in 0..<k { sum += ai[p] * bj[p] }
-                c[i * ldc + j] += sum
+        let w = width(T.self)
+        precondition(k % w == 0, "inner dimension \(k) is not a multiple of the vector width")
+        guard m > 0 && n > 0 else { return }
+        var i = 0
+        while i < m {
+            let rows = min(2, m - i)
+            let a0 = a + i * lda, a1 = a + min(i + 1, m - 1) * lda
+            var j = 0
+            while j < n {
+                let columns = min(4, n - j)
+                let b0 = b + j * ldb, b1 = b + min(j + 1, n - 1) * ldb
+                let b2 = b + min(j + 2, n - 1) * ldb, b3 = b + min(j + 3, n - 1) * ldb
+                var x00 = T.Vector(), x01 = T.Vector(), x02 = T.Vector(), x03 = T.Vector()
+                var x10 = T.Vector(), x11 = T.Vector(), x12 = T.Vector(), x13 = T.Vector()
+                var p = 0
+                while p < k {
+                    let u0: T.Vector = load(a0 + p), u1: T.Vector = load(a1 + p)
+                    let v0: T.Vector = load(b0 + p), v1: T.Vector = load(b1 + p)
+                    let v2: T.Vector = load(b2 + p), v3: T.Vector = load(b3 + p)
+                    x00.addProduct(u0, v0); x01.addProduct(u0, v1); x02.addProduct(u0, v2); x03.addProduct(u0, v3)
+                    x10.addProduct(u1, v0); x11.addProduct(u1, v1); x12.addProduct(u1, v2); x13.addProduct(u1, v3)
+                    p += w
+                }
+                let row0 = c + i * ldc + j
+                row0[0] += T.sum(x00)
+                if columns > 1 { row0[1] += T.sum(x01) }
+                if columns > 2 { row0[2] += T.sum(x02) }
+                if columns > 3 { row0[3] += T.sum(x03) }
+                if rows > 1 {
+                    let row1 = row0 + ldc
+                    row1[0] += T.sum(x10)
+                    if columns > 1 { row1[1] += T.sum(x11) }
+                    if columns > 2 { row1[2] += T.sum(x12) }
+                    if columns > 3 { row1[3] += T.sum(x13) }
+                }
+                j += 4
             }
+            i += 2
         }
     }
 
-    /// y[i] += Σ_j A[i, j] over n columns of each of m rows (bias gradients).
+    /// y[i] += Σ_j A[i, j] over n columns (a multiple of the vector width) of each of m rows.
     @inlinable
     public static func accumulateRowSums<T: Scalar>(
         _ m: Int, _ n: Int, _ a: UnsafePointer<T>, _ lda: Int, _ y: UnsafeMutablePointer<T>
     ) {
-        for i in 0..<m {
-            let ai = a + i * lda
-            var sum: T = 0
-            for j in 0..<n { sum += ai[j] }
-            y[i] += sum
-        }
+        for i in 0..<m { y[i] += sum(a + i * lda, n) }
     }
 
-    /// Σ x[i]², accumulated in Double.
+    // MARK: Reductions
+
+    /// Σ x[i] (vector lanes, then the tail, in a fixed order).
+    @inlinable
+    public static func sum<T: Scalar>(_ x: UnsafePointer<T>, _ n: Int) -> T {
+        let w = width(T.self)
+        var s0 = T.Vector(), s1 = T.Vector()
+        var i = 0
+        while i + 2 * w <= n {
+            s0 += load(x + i)
+            s1 += load(x + i + w)
+            i += 2 * w
+        }
+        if i + w <= n {
+            s0 += load(x + i)
+            i += w
+        }
+        var total = T.sum(s0 + s1)
+        while i < n {
+            total += x[i]
+            i += 1
+        }
+        return total
+    }
+
+    /// Σ x[i]², as a Double (vector lanes in T, then the tail).
     @inlinable
     public static func sumOfSquares<T: Scalar>(_ x: UnsafePointer<T>, _ n: Int) -> Double {
-        var sum = 0.0
-        for i in 0..<n {
-            let v = Double(x[i])
-            sum += v * v
-        }
-        return sum
+        dot(x, x, n)
     }
 
-    /// Σ x[i]·y[i], accumulated in Double.
+    /// Σ x[i]·y[i], as a Double (vector lanes in T, then the tail).
     @inlinable
     public static func dot<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ n: Int) -> Double {
-        var sum = 0.0
-        for i in 0..<n { sum += Double(x[i]) * Double(y[i]) }
-        return sum
+        let w = width(T.self)
+        var s0 = T.Vector(), s1 = T.Vector()
+        var i = 0
+        while i + 2 * w <= n {
+            s0.addProduct(load(x + i), load(y + i))
+            s1.addProduct(load(x + i + w), load(y + i + w))
+            i += 2 * w
+        }
+        if i + w <= n {
+            s0.addProduct(load(x + i), load(y + i))
+            i += w
+        }
+        var total = Double(T.sum(s0 + s1))
+        while i < n {
+            total += Double(x[i]) * Double(y[i])
+            i += 1
+        }
+        return total
     }
-}
 
-extension Kernels {
     /// Whether every x[i] is finite: x − x is 0 for finite x and NaN otherwise.
     @inlinable
     public static func allFinite<T: Scalar>(_ x: UnsafePointer<T>, _ n: Int) -> Bool {
-        var sum: T = 0
-        for i in 0..<n { sum += x[i] - x[i] }
-        return sum == 0
+        var total: T = 0
+        for i in 0..<n { total += x[i] - x[i] }
+        return total == 0
     }
 
-    /// The cosine of the angle between x and y (0 when either is zero), in Double.
+    /// The cosine of the angle between x and y (0 when either is zero).
     @inlinable
     public static func cosine<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ n: Int) -> Double {
         let norms = (sumOfSquares(x, n) * sumOfSquares(y, n)).squareRoot()

@@ -37,41 +37,47 @@ public enum Loss {
     /// ∂L/∂z (L the mean over loss terms) into `w.logitGradients`, zero outside the loss steps.
     public static func evaluate<T: Scalar>(_ w: WindowBuffers<T>, kind: LossKind, targets: WindowTargets,
                                            gradients: Bool) -> WindowScore {
-        let b = w.batch, n = w.columns, o = w.shape.outputs
+        let b = w.batch, lanes = w.lanes, n = w.columns, o = w.shape.outputs
         let z = UnsafePointer(w.logits.base), y = UnsafePointer(w.targets.base)
         var score = WindowScore()
         if gradients { w.logitGradients.zero() }
         switch kind {
         case .binaryCrossEntropy:
             if let steps = targets.lossSteps {
-                let c0 = (steps.lowerBound - 1) * b, count = steps.count * b
-                score.lossTerms = count * o
+                score.lossTerms = steps.count * b * o
                 let scale = 1 / T(score.lossTerms)
                 for i in 0..<o {
-                    let r = i * n + c0
-                    var sum = 0.0
-                    for j in 0..<count { sum += Double(T.binaryCrossEntropy(logit: z[r + j], target: y[r + j])) }
-                    score.lossSum += sum
-                    if gradients {
-                        let dz = w.logitGradients.base
-                        for j in 0..<count { dz[r + j] = (T.sigmoid(z[r + j]) - y[r + j]) * scale }
+                    for step in steps {
+                        // The real lanes of one output at one step: element-wise, so it vectorises.
+                        let r = i * n + (step - 1) * lanes
+                        let zs = z + r, ys = y + r, terms = w.lossTerms.base + r, dz = w.logitGradients.base + r
+                        if gradients {
+                            for j in 0..<b {
+                                let (term, gradient) = binaryCrossEntropy(zs[j], ys[j])
+                                terms[j] = term
+                                dz[j] = gradient * scale
+                            }
+                        } else {
+                            for j in 0..<b { terms[j] = binaryCrossEntropy(zs[j], ys[j]).term }
+                        }
+                        score.lossSum += Double(Kernels.sum(terms, b))
                     }
                 }
             }
             if let steps = targets.scoredSteps {
-                let c0 = (steps.lowerBound - 1) * b, count = steps.count * b
-                score.scored = count * o
+                score.scored = steps.count * b * o
                 for i in 0..<o {
-                    let r = i * n + c0
-                    for j in 0..<count where (z[r + j] > 0) == (y[r + j] > 0.5) { score.correct += 1 }
+                    for step in steps {
+                        let r = i * n + (step - 1) * lanes
+                        for j in 0..<b where (z[r + j] > 0) == (y[r + j] > 0.5) { score.correct += 1 }
+                    }
                 }
             }
         case .softmaxCrossEntropy:
             if let steps = targets.lossSteps {
-                let c0 = (steps.lowerBound - 1) * b, count = steps.count * b
-                score.lossTerms = count
-                let scale = 1 / T(count)
-                for j in c0..<(c0 + count) {
+                score.lossTerms = steps.count * b
+                let scale = 1 / T(score.lossTerms)
+                for j in steps.flatMap({ step in ((step - 1) * lanes)..<((step - 1) * lanes + b) }) {
                     var largest = z[j]
                     for i in 1..<o { largest = max(largest, z[i * n + j]) }
                     var sum: T = 0
@@ -88,9 +94,8 @@ public enum Loss {
                 }
             }
             if let steps = targets.scoredSteps {
-                let c0 = (steps.lowerBound - 1) * b, count = steps.count * b
-                score.scored = count
-                for j in c0..<(c0 + count) {
+                score.scored = steps.count * b
+                for j in steps.flatMap({ step in ((step - 1) * lanes)..<((step - 1) * lanes + b) }) {
                     var best = 0
                     for i in 1..<o where z[i * n + j] > z[best * n + j] { best = i }
                     if best == Int(y[j]) { score.correct += 1 }
@@ -98,5 +103,16 @@ public enum Loss {
             }
         }
         return score
+    }
+
+    /// The binary cross-entropy of logit z against target y, max(z, 0) − z·y + log(1 + e^−|z|),
+    /// and its derivative σ(z) − y, sharing one exponential.
+    @inlinable @inline(__always)
+    static func binaryCrossEntropy<T: Scalar>(_ z: T, _ y: T) -> (term: T, gradient: T) {
+        let e = T.exp(-z.magnitude)  // in (0, 1]
+        let positivePart: T = z > 0 ? z : 0
+        let term = positivePart - z * y + T.logOnePlus(e)
+        let sigmoid = z < 0 ? e / (1 + e) : 1 / (1 + e)
+        return (term, sigmoid - y)
     }
 }

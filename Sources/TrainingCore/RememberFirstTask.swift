@@ -68,18 +68,18 @@ public final class RememberFirstTask: SequenceTask {
 
     private func fill<T: Scalar>(_ w: WindowBuffers<T>, firstSequence: Int, window: Int,
                                  from symbols: [UInt16]) -> WindowTargets {
-        let b = w.batch, n = w.columns
+        let b = w.batch, lanes = w.lanes, n = w.columns
         w.input.zero()
         symbols.withUnsafeBufferPointer { symbols in
             for j in 0..<b {
                 let sequence = (firstSequence + j) * length
                 for t in 0..<steps {
                     let symbol = Int(symbols[sequence + window * steps + t])
-                    w.input[symbol * n + t * b + j] = 1
+                    w.input[symbol * n + t * lanes + j] = 1
                 }
             }
             if window == windowsPerSequence - 1 {
-                for j in 0..<b { w.targets[(steps - 1) * b + j] = T(symbols[(firstSequence + j) * length]) }
+                for j in 0..<b { w.targets[(steps - 1) * lanes + j] = T(symbols[(firstSequence + j) * length]) }
             }
         }
         let isLast = window == windowsPerSequence - 1

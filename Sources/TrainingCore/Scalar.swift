@@ -8,6 +8,10 @@
 /// functions are branch-free so that loops over them vectorise.
 public protocol Scalar: BinaryFloatingPoint, SIMDScalar, Codable, Sendable, LosslessStringConvertible
 where Self.RawSignificand: FixedWidthInteger {
+    /// The SIMD vector the kernels work in: 256 bits (8 floats, 4 doubles).
+    associatedtype Vector: SIMD where Vector.Scalar == Self
+    /// The sum of a vector's lanes in a fixed order (pairwise halves), the same on every host.
+    static func sum(_ v: Vector) -> Self
     /// e^x, within 2 ulp for arguments whose result is a normal number.
     static func exp(_ x: Self) -> Self
     /// tanh(x), within 2 ulp.

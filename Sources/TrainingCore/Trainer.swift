@@ -201,7 +201,7 @@ final class Trainer<T: Scalar, Task: SequenceTask> {
     /// ‖∂L/∂h_t‖ for t = 1 … T from the total sensitivities the engine left (0 after the last
     /// loss step, where nothing depends on h_t).
     private func recordProbe(lastLossStep: Int) {
-        let b = window.batch, n = window.columns
+        let b = window.lanes, n = window.columns
         let totals = config.method == .bptt ? window.sensitivities : window.totalSensitivities
         for t in 1...window.steps {
             var sum = 0.0

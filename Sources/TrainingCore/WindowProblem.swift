@@ -67,20 +67,20 @@ public struct WindowProblem<T: Scalar> {
         let network = ElmanNetwork<T>(shape: shape)
         network.parameters.base.update(from: parameters, count: parameters.count)
         let w = WindowBuffers<T>(shape: shape, batch: batch, steps: steps, forwardOnly: forwardOnly)
-        let h = shape.hidden, n = w.columns
+        let h = shape.hidden, n = w.columns, lanes = w.lanes
         for (layer, state) in initialStates.enumerated() {
             for b in 0..<batch { for i in 0..<h { w.states[layer][i * w.stateColumns + b] = state[b * h + i] } }
         }
         for b in 0..<batch {
             for t in 0..<steps {
-                for i in 0..<shape.inputs { w.input[i * n + t * batch + b] = inputs[(b * steps + t) * shape.inputs + i] }
+                for i in 0..<shape.inputs { w.input[i * n + t * lanes + b] = inputs[(b * steps + t) * shape.inputs + i] }
                 switch lossKind {
                 case .binaryCrossEntropy:
                     for o in 0..<shape.outputs {
-                        w.targets[o * n + t * batch + b] = targets[(b * steps + t) * shape.outputs + o]
+                        w.targets[o * n + t * lanes + b] = targets[(b * steps + t) * shape.outputs + o]
                     }
                 case .softmaxCrossEntropy:
-                    w.targets[t * batch + b] = targets[b * steps + t]
+                    w.targets[t * lanes + b] = targets[b * steps + t]
                 }
             }
         }

@@ -13,7 +13,12 @@ import Testing
         for window in 0..<3 {
             let t = task.fillTrainingWindow(w, batch: 0, window: window)
             #expect(t.lossSteps == 1...4 && t.scoredSteps == 1...4)
-            for step in 0..<4 { for b in 0..<3 { inputs[b].append(w.input[step * 3 + b]); targets[b].append(w.targets[step * 3 + b]) } }
+            for step in 0..<4 {
+                for b in 0..<3 {
+                    inputs[b].append(w.input[step * w.lanes + b])
+                    targets[b].append(w.targets[step * w.lanes + b])
+                }
+            }
         }
         for b in 0..<3 {
             #expect(Array(targets[b][0..<5]) == [0, 0, 0, 0, 0])
@@ -63,15 +68,16 @@ import Testing
         let first = task.fillTrainingWindow(w, batch: 1, window: 0)
         #expect(first.lossSteps == nil && first.scoredSteps == nil)
         var firstSymbols: [Int] = []
+        let n = w.columns  // 3 steps of 8 lanes
         for b in 0..<4 {
-            let column = 0 * 4 + b
-            let hot = (0..<5).filter { w.input[$0 * 12 + column] == 1 }
-            #expect(hot.count == 1 && (0..<5).map { w.input[$0 * 12 + column] }.reduce(0, +) == 1)
+            let hot = (0..<5).filter { w.input[$0 * n + b] == 1 }
+            #expect(hot.count == 1 && (0..<5).map { w.input[$0 * n + b] }.reduce(0, +) == 1)
             firstSymbols.append(hot[0])
         }
+        #expect((0..<5).allSatisfy { symbol in (4..<8).allSatisfy { w.input[symbol * n + $0] == 0 } })  // padding lanes
         let last = task.fillTrainingWindow(w, batch: 1, window: 1)
         #expect(last.lossSteps == 3...3 && last.scoredSteps == 3...3)
-        #expect((0..<4).map { Int(w.targets[2 * 4 + $0]) } == firstSymbols)
+        #expect((0..<4).map { Int(w.targets[2 * w.lanes + $0]) } == firstSymbols)
         #expect(firstSymbols == (4..<8).map { Int(task.trainingSymbols[$0 * 6]) })
     }
 }

@@ -131,13 +131,13 @@ import Testing
         let start = trainer.network.parameters.array
         trainer.task.prepareTraining(epoch: 1)
         _ = trainer.task.fillTrainingWindow(trainer.window, batch: 0, window: 0)
-        let x = trainer.window.input.array, y = trainer.window.targets.array  // column t·B + b
-        let b = config.batchSize
+        let x = trainer.window.input.array, y = trainer.window.targets.array  // column t·L + b
+        let b = config.batchSize, lanes = trainer.window.lanes
         let problem = WindowProblem<Double>(
             shape: trainer.network.shape, lossKind: .binaryCrossEntropy, batch: b, steps: 4, parameters: start,
             initialStates: [[Double](repeating: 0, count: b * 8)],
-            inputs: (0..<b).flatMap { j in (0..<4).map { x[$0 * b + j] } },
-            targets: (0..<b).flatMap { j in (0..<4).map { y[$0 * b + j] } })
+            inputs: (0..<b).flatMap { j in (0..<4).map { x[$0 * lanes + j] } },
+            targets: (0..<b).flatMap { j in (0..<4).map { y[$0 * lanes + j] } })
         let groups = problem.gradients().bptd
         var theta = start
         let recurrent = trainer.network.layout.recurrentCount
