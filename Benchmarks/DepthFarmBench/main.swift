@@ -33,7 +33,12 @@ case "core":
     }
     print(lines.joined(separator: ",\n"))
     print("}")
+case "kernels":
+    for shape in KernelBenchmark.shapes {
+        let runs = (0..<repeats).map { _ in KernelBenchmark.measure(shape) }
+        print("\(shape.name): \(Int(median(runs).rounded())) GFLOP/s")
+    }
 default:
-    FileHandle.standardError.write(Data("usage: depthfarm-bench core [--repeat N] [--scale S] [--only NAME]\n".utf8))
+    FileHandle.standardError.write(Data("usage: depthfarm-bench core|kernels [--repeat N] [--scale S] [--only NAME]\n".utf8))
     exit(2)
 }

@@ -135,18 +135,12 @@ public final class ElmanNetwork<T: Scalar> {
             let slope = UnsafePointer(w.slopes[l].base + c0)
             let dl = UnsafePointer(d[l].base + c0)
             if l == shape.layers - 1 {
-                for i in 0..<h {
-                    let r = i * n
-                    for j in 0..<count { e[r + j] = slope[r + j] * dl[r + j] }
-                }
+                for i in 0..<h { Kernels.multiply(slope + i * n, dl + i * n, into: e + i * n, count) }
             } else {
                 // What flows down from the layer above within the same step: W_ih^{l+1}ᵀ E^{l+1}.
                 Kernels.multiplyTransposedA(h, count, h, parameters.base + weightIH[l + 1], h,
                                             w.errors[l + 1].base + c0, n, e, n, accumulate: false)
-                for i in 0..<h {
-                    let r = i * n
-                    for j in 0..<count { e[r + j] = slope[r + j] * (dl[r + j] + e[r + j]) }
-                }
+                for i in 0..<h { Kernels.multiplyAdding(slope + i * n, dl + i * n, into: e + i * n, count) }
             }
         }
     }

@@ -18,10 +18,7 @@ public enum GradientEngine {
             if step < last {
                 for l in 0..<net.shape.layers {
                     let d = w.sensitivities[l].base, c = UnsafePointer(carry[l].base)
-                    for i in 0..<net.shape.hidden {
-                        let row = d + i * w.columns + c0, carried = c + i * b
-                        for j in 0..<b { row[j] += carried[j] }
-                    }
+                    for i in 0..<net.shape.hidden { Kernels.add(c + i * b, into: d + i * w.columns + c0, b) }
                 }
             }
             net.immediateBackward(w, sensitivities: w.sensitivities, from: c0, count: b)
@@ -57,11 +54,7 @@ public enum GradientEngine {
             let c0 = (first - 1) * b, count = (last - first + 1) * b
             if total {
                 for l in 0..<layers {
-                    for i in 0..<h {
-                        let sum = w.totalSensitivities[l].base + i * n + c0
-                        let d = UnsafePointer(current[l].base + i * n + c0)
-                        for j in 0..<count { sum[j] += d[j] }
-                    }
+                    for i in 0..<h { Kernels.add(current[l].base + i * n + c0, into: w.totalSensitivities[l].base + i * n + c0, count) }
                 }
             }
             net.immediateBackward(w, sensitivities: current, from: c0, count: count)

@@ -53,8 +53,9 @@ public enum Kernels {
         product(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate: accumulate)
     }
 
-    /// C (m×n) (+)= op(A) · B, with op(A)[i, p] = a[i·rowStride + p·columnStride]: blocks of
-    /// 4 rows × 2 vectors of C held in registers while p runs over k (the outer-product kernel).
+    /// C (m×n) (+)= op(A) · B, with op(A)[i, p] = a[i·rowStride + p·columnStride]: the
+    /// outer-product kernel, a block of C held in registers while p runs over k — 6 rows × 2
+    /// vectors when there are 6 rows or more, else 4 rows × 2 vectors.
     /// A last partial block of rows repeats its last row and stores only the real ones.
     @inlinable
     static func product<T: Scalar>(
@@ -63,59 +64,151 @@ public enum Kernels {
         _ b: UnsafePointer<T>, _ ldb: Int,
         _ c: UnsafeMutablePointer<T>, _ ldc: Int, accumulate: Bool
     ) {
-        let w = width(T.self)
-        precondition(n % w == 0, "column count \(n) is not a multiple of the vector width")
+        precondition(n % width(T.self) == 0, "column count \(n) is not a multiple of the vector width")
         guard m > 0 && n > 0 else { return }
-        var i = 0
-        while i < m {
-            let r0 = i, r1 = min(i + 1, m - 1), r2 = min(i + 2, m - 1), r3 = min(i + 3, m - 1)
-            let a0 = a + r0 * rowStride, a1 = a + r1 * rowStride, a2 = a + r2 * rowStride, a3 = a + r3 * rowStride
-            let c0 = c + r0 * ldc, c1 = c + r1 * ldc, c2 = c + r2 * ldc, c3 = c + r3 * ldc
-            let rows = min(4, m - i)
-            var j = 0
-            while j + 2 * w <= n {
-                var x00 = T.Vector(), x01 = T.Vector(), x10 = T.Vector(), x11 = T.Vector()
-                var x20 = T.Vector(), x21 = T.Vector(), x30 = T.Vector(), x31 = T.Vector()
-                if accumulate {
-                    x00 = load(c0 + j); x01 = load(c0 + j + w); x10 = load(c1 + j); x11 = load(c1 + j + w)
-                    x20 = load(c2 + j); x21 = load(c2 + j + w); x30 = load(c3 + j); x31 = load(c3 + j + w)
-                }
-                var bp = b + j
-                for p in 0..<k {
-                    let b0: T.Vector = load(bp), b1: T.Vector = load(bp + w)
-                    let s0 = T.Vector(repeating: a0[p * columnStride]), s1 = T.Vector(repeating: a1[p * columnStride])
-                    let s2 = T.Vector(repeating: a2[p * columnStride]), s3 = T.Vector(repeating: a3[p * columnStride])
-                    x00.addProduct(s0, b0); x01.addProduct(s0, b1)
-                    x10.addProduct(s1, b0); x11.addProduct(s1, b1)
-                    x20.addProduct(s2, b0); x21.addProduct(s2, b1)
-                    x30.addProduct(s3, b0); x31.addProduct(s3, b1)
-                    bp += ldb
-                }
-                // Stores in reverse, so that a repeated last row ends with its own (equal) values.
-                if rows > 3 { store(x30, c3 + j); store(x31, c3 + j + w) }
-                if rows > 2 { store(x20, c2 + j); store(x21, c2 + j + w) }
-                if rows > 1 { store(x10, c1 + j); store(x11, c1 + j + w) }
-                store(x00, c0 + j); store(x01, c0 + j + w)
-                j += 2 * w
+        if m >= 6 {
+            var i = 0
+            while i < m {
+                productBlock6(i, m, n, k, a, rowStride, columnStride, b, ldb, c, ldc, accumulate: accumulate)
+                i += 6
             }
-            if j < n {  // one vector left
-                var x0 = T.Vector(), x1 = T.Vector(), x2 = T.Vector(), x3 = T.Vector()
-                if accumulate { x0 = load(c0 + j); x1 = load(c1 + j); x2 = load(c2 + j); x3 = load(c3 + j) }
-                var bp = b + j
-                for p in 0..<k {
-                    let b0: T.Vector = load(bp)
-                    x0.addProduct(T.Vector(repeating: a0[p * columnStride]), b0)
-                    x1.addProduct(T.Vector(repeating: a1[p * columnStride]), b0)
-                    x2.addProduct(T.Vector(repeating: a2[p * columnStride]), b0)
-                    x3.addProduct(T.Vector(repeating: a3[p * columnStride]), b0)
-                    bp += ldb
-                }
-                if rows > 3 { store(x3, c3 + j) }
-                if rows > 2 { store(x2, c2 + j) }
-                if rows > 1 { store(x1, c1 + j) }
-                store(x0, c0 + j)
+        } else {
+            productBlock4(0, m, n, k, a, rowStride, columnStride, b, ldb, c, ldc, accumulate: accumulate)
+            if m > 4 { productBlock4(4, m, n, k, a, rowStride, columnStride, b, ldb, c, ldc, accumulate: accumulate) }
+        }
+    }
+
+    /// Rows i … i+5 of C (clamped to m), two vectors of columns at a time (12 accumulators: per
+    /// step of k, 2 loads and 6 broadcasts feed 12 fused multiply-adds), then one.
+    @inlinable @inline(__always)
+    static func productBlock6<T: Scalar>(
+        _ i: Int, _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<T>, _ rowStride: Int, _ columnStride: Int,
+        _ b: UnsafePointer<T>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<T>, _ ldc: Int, accumulate: Bool
+    ) {
+        let w = width(T.self), rows = min(6, m - i), last = m - 1
+        let r0 = i, r1 = min(i + 1, last), r2 = min(i + 2, last), r3 = min(i + 3, last), r4 = min(i + 4, last), r5 = min(i + 5, last)
+        let a0 = a + r0 * rowStride, a1 = a + r1 * rowStride, a2 = a + r2 * rowStride
+        let a3 = a + r3 * rowStride, a4 = a + r4 * rowStride, a5 = a + r5 * rowStride
+        let c0 = c + r0 * ldc, c1 = c + r1 * ldc, c2 = c + r2 * ldc, c3 = c + r3 * ldc, c4 = c + r4 * ldc, c5 = c + r5 * ldc
+        var j = 0
+        while j + 2 * w <= n {
+            var x00 = T.Vector(), x01 = T.Vector(), x10 = T.Vector(), x11 = T.Vector(), x20 = T.Vector(), x21 = T.Vector()
+            var x30 = T.Vector(), x31 = T.Vector(), x40 = T.Vector(), x41 = T.Vector(), x50 = T.Vector(), x51 = T.Vector()
+            if accumulate {
+                x00 = load(c0 + j); x01 = load(c0 + j + w); x10 = load(c1 + j); x11 = load(c1 + j + w)
+                x20 = load(c2 + j); x21 = load(c2 + j + w); x30 = load(c3 + j); x31 = load(c3 + j + w)
+                x40 = load(c4 + j); x41 = load(c4 + j + w); x50 = load(c5 + j); x51 = load(c5 + j + w)
             }
-            i += 4
+            var bp = b + j, q = 0
+            for _ in 0..<k {
+                let b0: T.Vector = load(bp), b1: T.Vector = load(bp + w)
+                var s = T.Vector(repeating: a0[q])
+                x00.addProduct(s, b0); x01.addProduct(s, b1)
+                s = T.Vector(repeating: a1[q])
+                x10.addProduct(s, b0); x11.addProduct(s, b1)
+                s = T.Vector(repeating: a2[q])
+                x20.addProduct(s, b0); x21.addProduct(s, b1)
+                s = T.Vector(repeating: a3[q])
+                x30.addProduct(s, b0); x31.addProduct(s, b1)
+                s = T.Vector(repeating: a4[q])
+                x40.addProduct(s, b0); x41.addProduct(s, b1)
+                s = T.Vector(repeating: a5[q])
+                x50.addProduct(s, b0); x51.addProduct(s, b1)
+                bp += ldb
+                q += columnStride
+            }
+            // Stores in reverse, so that a repeated last row ends with its own (equal) values.
+            if rows > 5 { store(x50, c5 + j); store(x51, c5 + j + w) }
+            if rows > 4 { store(x40, c4 + j); store(x41, c4 + j + w) }
+            if rows > 3 { store(x30, c3 + j); store(x31, c3 + j + w) }
+            if rows > 2 { store(x20, c2 + j); store(x21, c2 + j + w) }
+            if rows > 1 { store(x10, c1 + j); store(x11, c1 + j + w) }
+            store(x00, c0 + j); store(x01, c0 + j + w)
+            j += 2 * w
+        }
+        if j < n {  // one vector left
+            var x0 = T.Vector(), x1 = T.Vector(), x2 = T.Vector(), x3 = T.Vector(), x4 = T.Vector(), x5 = T.Vector()
+            if accumulate {
+                x0 = load(c0 + j); x1 = load(c1 + j); x2 = load(c2 + j); x3 = load(c3 + j); x4 = load(c4 + j); x5 = load(c5 + j)
+            }
+            var bp = b + j, q = 0
+            for _ in 0..<k {
+                let v: T.Vector = load(bp)
+                x0.addProduct(T.Vector(repeating: a0[q]), v)
+                x1.addProduct(T.Vector(repeating: a1[q]), v)
+                x2.addProduct(T.Vector(repeating: a2[q]), v)
+                x3.addProduct(T.Vector(repeating: a3[q]), v)
+                x4.addProduct(T.Vector(repeating: a4[q]), v)
+                x5.addProduct(T.Vector(repeating: a5[q]), v)
+                bp += ldb
+                q += columnStride
+            }
+            if rows > 5 { store(x5, c5 + j) }
+            if rows > 4 { store(x4, c4 + j) }
+            if rows > 3 { store(x3, c3 + j) }
+            if rows > 2 { store(x2, c2 + j) }
+            if rows > 1 { store(x1, c1 + j) }
+            store(x0, c0 + j)
+        }
+    }
+
+    /// Rows i … i+3 of C (clamped to m), two vectors of columns at a time, then one.
+    @inlinable @inline(__always)
+    static func productBlock4<T: Scalar>(
+        _ i: Int, _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<T>, _ rowStride: Int, _ columnStride: Int,
+        _ b: UnsafePointer<T>, _ ldb: Int,
+        _ c: UnsafeMutablePointer<T>, _ ldc: Int, accumulate: Bool
+    ) {
+        let w = width(T.self), rows = min(4, m - i)
+        let r0 = i, r1 = min(i + 1, m - 1), r2 = min(i + 2, m - 1), r3 = min(i + 3, m - 1)
+        let a0 = a + r0 * rowStride, a1 = a + r1 * rowStride, a2 = a + r2 * rowStride, a3 = a + r3 * rowStride
+        let c0 = c + r0 * ldc, c1 = c + r1 * ldc, c2 = c + r2 * ldc, c3 = c + r3 * ldc
+        var j = 0
+        while j + 2 * w <= n {
+            var x00 = T.Vector(), x01 = T.Vector(), x10 = T.Vector(), x11 = T.Vector()
+            var x20 = T.Vector(), x21 = T.Vector(), x30 = T.Vector(), x31 = T.Vector()
+            if accumulate {
+                x00 = load(c0 + j); x01 = load(c0 + j + w); x10 = load(c1 + j); x11 = load(c1 + j + w)
+                x20 = load(c2 + j); x21 = load(c2 + j + w); x30 = load(c3 + j); x31 = load(c3 + j + w)
+            }
+            var bp = b + j, q = 0
+            for _ in 0..<k {
+                let b0: T.Vector = load(bp), b1: T.Vector = load(bp + w)
+                let s0 = T.Vector(repeating: a0[q]), s1 = T.Vector(repeating: a1[q])
+                let s2 = T.Vector(repeating: a2[q]), s3 = T.Vector(repeating: a3[q])
+                x00.addProduct(s0, b0); x01.addProduct(s0, b1)
+                x10.addProduct(s1, b0); x11.addProduct(s1, b1)
+                x20.addProduct(s2, b0); x21.addProduct(s2, b1)
+                x30.addProduct(s3, b0); x31.addProduct(s3, b1)
+                bp += ldb
+                q += columnStride
+            }
+            if rows > 3 { store(x30, c3 + j); store(x31, c3 + j + w) }
+            if rows > 2 { store(x20, c2 + j); store(x21, c2 + j + w) }
+            if rows > 1 { store(x10, c1 + j); store(x11, c1 + j + w) }
+            store(x00, c0 + j); store(x01, c0 + j + w)
+            j += 2 * w
+        }
+        if j < n {  // one vector left
+            var x0 = T.Vector(), x1 = T.Vector(), x2 = T.Vector(), x3 = T.Vector()
+            if accumulate { x0 = load(c0 + j); x1 = load(c1 + j); x2 = load(c2 + j); x3 = load(c3 + j) }
+            var bp = b + j, q = 0
+            for _ in 0..<k {
+                let b0: T.Vector = load(bp)
+                x0.addProduct(T.Vector(repeating: a0[q]), b0)
+                x1.addProduct(T.Vector(repeating: a1[q]), b0)
+                x2.addProduct(T.Vector(repeating: a2[q]), b0)
+                x3.addProduct(T.Vector(repeating: a3[q]), b0)
+                bp += ldb
+                q += columnStride
+            }
+            if rows > 3 { store(x3, c3 + j) }
+            if rows > 2 { store(x2, c2 + j) }
+            if rows > 1 { store(x1, c1 + j) }
+            store(x0, c0 + j)
         }
     }
 
@@ -176,6 +269,41 @@ public enum Kernels {
         _ m: Int, _ n: Int, _ a: UnsafePointer<T>, _ lda: Int, _ y: UnsafeMutablePointer<T>
     ) {
         for i in 0..<m { y[i] += sum(a + i * lda, n) }
+    }
+
+    // MARK: Element-wise (n a multiple of the vector width)
+
+    /// z = x ⊙ y.
+    @inlinable
+    public static func multiply<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, into z: UnsafeMutablePointer<T>, _ n: Int) {
+        let w = width(T.self)
+        var i = 0
+        while i < n {
+            store(load(x + i) * load(y + i), z + i)
+            i += w
+        }
+    }
+
+    /// z = x ⊙ (y + z).
+    @inlinable
+    public static func multiplyAdding<T: Scalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, into z: UnsafeMutablePointer<T>, _ n: Int) {
+        let w = width(T.self)
+        var i = 0
+        while i < n {
+            store(load(x + i) * (load(y + i) + load(UnsafePointer(z + i))), z + i)
+            i += w
+        }
+    }
+
+    /// y += x.
+    @inlinable
+    public static func add<T: Scalar>(_ x: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, _ n: Int) {
+        let w = width(T.self)
+        var i = 0
+        while i < n {
+            store(load(x + i) + load(UnsafePointer(y + i)), y + i)
+            i += w
+        }
     }
 
     // MARK: Reductions

@@ -48,17 +48,20 @@ public enum Loss {
                 let scale = 1 / T(score.lossTerms)
                 for i in 0..<o {
                     for step in steps {
-                        // The real lanes of one output at one step: element-wise, so it vectorises.
+                        // One output at one step, element-wise over all lanes so that it vectorises
+                        // without a remainder; the padding lanes are then left out of the sum and
+                        // their gradient set back to zero.
                         let r = i * n + (step - 1) * lanes
                         let zs = z + r, ys = y + r, terms = w.lossTerms.base + r, dz = w.logitGradients.base + r
                         if gradients {
-                            for j in 0..<b {
+                            for j in 0..<lanes {
                                 let (term, gradient) = binaryCrossEntropy(zs[j], ys[j])
                                 terms[j] = term
                                 dz[j] = gradient * scale
                             }
+                            (dz + b).update(repeating: 0, count: lanes - b)
                         } else {
-                            for j in 0..<b { terms[j] = binaryCrossEntropy(zs[j], ys[j]).term }
+                            for j in 0..<lanes { terms[j] = binaryCrossEntropy(zs[j], ys[j]).term }
                         }
                         score.lossSum += Double(Kernels.sum(terms, b))
                     }
