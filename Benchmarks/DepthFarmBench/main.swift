@@ -22,7 +22,7 @@ switch arguments.first {
 case "core":
     print("{")
     var lines: [String] = []
-    for c in CoreBenchmark.cases where filter.map({ c.name.contains($0) }) ?? true {
+    for c in CoreBenchmark.cases where filter.map({ c.name == $0 }) ?? true {
         let runs = try (0..<repeats).map { _ in try CoreBenchmark.measure(c, scale: scale) }
         var line = "  \"\(c.name)\": {\"windows_per_second\": \(median(runs)), \"runs\": [\(runs.map { String($0) }.joined(separator: ", "))]"
         if c.method == .bptt && c.precision == .f32 {

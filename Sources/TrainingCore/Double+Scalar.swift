@@ -13,55 +13,64 @@ extension Double: Scalar {
     }
 
     /// e^x by Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, and the Taylor polynomial of
-    /// degree 13 for e^r (truncation error 4e-18). The input is clamped to [−708, 709].
+    /// degree 13 for e^r (truncation error 4e-18), with fused multiply-adds. The input is clamped
+    /// to [−708, 709].
     @inlinable @inline(__always)
     public static func exp(_ x: Double) -> Double {
+        let (scale, q) = exponential(x)
+        return fused(scale, q, scale)
+    }
+
+    /// e^x as 2^n·(1 + q), q = e^r − 1 (see `exp`).
+    @inlinable @inline(__always)
+    static func exponential(_ x: Double) -> (scale: Double, q: Double) {
         var x = x
         x = x < -708 ? -708 : x
         x = x > 709 ? 709 : x
-        let shifted = x * 1.44269504088896338700e+00 + 6_755_399_441_055_744  // 1.5·2^52
+        let shifted = fused(x, 1.44269504088896338700e+00, 6_755_399_441_055_744)  // 1.5·2^52
         let n = shifted - 6_755_399_441_055_744
         // ln2 = 6.93147180369123816490e-01 + 1.90821492927058770002e-10 (fdlibm's split)
-        let r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10
+        let r = fused(n, -1.90821492927058770002e-10, fused(n, -6.93147180369123816490e-01, x))
         var p: Double = 1.0 / 6_227_020_800
-        p = p * r + 1.0 / 479_001_600
-        p = p * r + 1.0 / 39_916_800
-        p = p * r + 1.0 / 3_628_800
-        p = p * r + 1.0 / 362_880
-        p = p * r + 1.0 / 40320
-        p = p * r + 1.0 / 5040
-        p = p * r + 1.0 / 720
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        p = fused(p, r, 1.0 / 479_001_600)
+        p = fused(p, r, 1.0 / 39_916_800)
+        p = fused(p, r, 1.0 / 3_628_800)
+        p = fused(p, r, 1.0 / 362_880)
+        p = fused(p, r, 1.0 / 40320)
+        p = fused(p, r, 1.0 / 5040)
+        p = fused(p, r, 1.0 / 720)
+        p = fused(p, r, 1.0 / 120)
+        p = fused(p, r, 1.0 / 24)
+        p = fused(p, r, 1.0 / 6)
+        p = fused(p, r, 0.5)
+        let q = fused(p * r, r, r)  // e^r − 1
         let scale = Double(bitPattern: (shifted.bitPattern &+ 1023) << 52)
-        return p * scale
+        return (scale, q)
     }
 
     /// tanh(x). For |x| < 0.625 an odd polynomial x + x³·p(x²), p a Chebyshev fit of degree 11
-    /// (relative error 1.5e-18); above, 1 − 2/(e^{2|x|} + 1), which rounds to 1 beyond |x| ≈ 19.
+    /// (relative error 1.5e-18); above, u/(u + 2) with u = e^{2|x|} − 1, which rounds to 1 beyond
+    /// |x| ≈ 19.
     @inlinable @inline(__always)
     public static func tanh(_ x: Double) -> Double {
         let a = x.magnitude
         let z = x * x
         var p: Double = 0.00000648516348279311314997
-        p = p * z - 0.0000312011014257974000326
-        p = p * z + 0.0000925711612955676827068
-        p = p * z - 0.000237590649605556195509
-        p = p * z + 0.000589660657775704334703
-        p = p * z - 0.00145577541204780551036
-        p = p * z + 0.00359212175115496226949
-        p = p * z - 0.00886323510324087792496
-        p = p * z + 0.0218694885190083057558
-        p = p * z - 0.0539682539678969916896
-        p = p * z + 0.133333333333330416022
-        p = p * z - 0.333333333333333329379
-        let small = x + x * z * p
-        let e = exp(2 * (a > 20 ? 20 : a))
-        let large = 1 - 2 / (e + 1)
+        p = fused(p, z, -0.0000312011014257974000326)
+        p = fused(p, z, 0.0000925711612955676827068)
+        p = fused(p, z, -0.000237590649605556195509)
+        p = fused(p, z, 0.000589660657775704334703)
+        p = fused(p, z, -0.00145577541204780551036)
+        p = fused(p, z, 0.00359212175115496226949)
+        p = fused(p, z, -0.00886323510324087792496)
+        p = fused(p, z, 0.0218694885190083057558)
+        p = fused(p, z, -0.0539682539678969916896)
+        p = fused(p, z, 0.133333333333330416022)
+        p = fused(p, z, -0.333333333333333329379)
+        let small = fused(x * z, p, x)
+        let (scale, q) = exponential(2 * (a > 20 ? 20 : a))
+        let u = fused(scale, q, scale - 1)
+        let large = u / (u + 2)
         let signedLarge = x < 0 ? -large : large
         return a < 0.625 ? small : signedLarge
     }
@@ -76,19 +85,24 @@ extension Double: Scalar {
         let s = (m - 1) / (m + 1)
         let s2 = s * s
         var q: Double = 1.0 / 23
-        q = q * s2 + 1.0 / 21
-        q = q * s2 + 1.0 / 19
-        q = q * s2 + 1.0 / 17
-        q = q * s2 + 1.0 / 15
-        q = q * s2 + 1.0 / 13
-        q = q * s2 + 1.0 / 11
-        q = q * s2 + 1.0 / 9
-        q = q * s2 + 1.0 / 7
-        q = q * s2 + 1.0 / 5
-        q = q * s2 + 1.0 / 3
-        q = q * s2 + 1
+        q = fused(q, s2, 1.0 / 21)
+        q = fused(q, s2, 1.0 / 19)
+        q = fused(q, s2, 1.0 / 17)
+        q = fused(q, s2, 1.0 / 15)
+        q = fused(q, s2, 1.0 / 13)
+        q = fused(q, s2, 1.0 / 11)
+        q = fused(q, s2, 1.0 / 9)
+        q = fused(q, s2, 1.0 / 7)
+        q = fused(q, s2, 1.0 / 5)
+        q = fused(q, s2, 1.0 / 3)
+        q = fused(q, s2, 1)
         let result = e * 6.93147180369123816490e-01 + (e * 1.90821492927058770002e-10 + 2 * s * q)
         let special: Double = x == 0 ? -.infinity : (x == .infinity ? .infinity : .nan)
         return x > 0 && x < .infinity && x >= .leastNormalMagnitude ? result : special
     }
 }
+
+/// a·b + c rounded once: a fused multiply-add, one instruction on every CPU the core targets (and
+/// the same bits, computed in software, on one without).
+@usableFromInline @inline(__always)
+func fused(_ a: Double, _ b: Double, _ c: Double) -> Double { c.addingProduct(a, b) }

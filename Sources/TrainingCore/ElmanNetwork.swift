@@ -174,10 +174,14 @@ public final class ElmanNetwork<T: Scalar> {
             } else {
                 Kernels.accumulateTransposedB(h, inputs, count, e, n, w.states[l - 1].base + b + c0, ld, g + weightIH[l], inputs)
             }
-            // Column c0 of the errors is step c0/B + 1; its previous state is state block c0/B.
+            // Column c0 of the errors is step c0/L + 1; its previous state is state block c0/L.
             Kernels.accumulateTransposedB(h, h, count, e, n, w.states[l].base + c0, ld, g + weightHH[l], h)
-            Kernels.accumulateRowSums(h, count, e, n, g + biasIH[l])
-            Kernels.accumulateRowSums(h, count, e, n, g + biasHH[l])
+            // The two biases get the same gradient: sum once, add twice.
+            for i in 0..<h {
+                let total = Kernels.sum(e + i * n, count)
+                g[biasIH[l] + i] += total
+                g[biasHH[l] + i] += total
+            }
         }
         if readout {
             let o = shape.outputs

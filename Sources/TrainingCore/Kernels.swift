@@ -306,6 +306,40 @@ public enum Kernels {
         }
     }
 
+    /// Applies `body` to parameters, gradients and two state buffers, a vector at a time; the
+    /// last partial vector goes through zero-padded copies, of which only the real lanes are
+    /// written back — one formula for every element (an optimizer's update rule).
+    @inlinable @inline(__always)
+    public static func update<T: Scalar>(
+        _ n: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>,
+        _ body: (inout T.Vector, T.Vector, inout T.Vector, inout T.Vector) -> Void
+    ) {
+        let w = width(T.self)
+        var i = 0
+        while i + w <= n {
+            var pv: T.Vector = load(p + i), mv: T.Vector = load(m + i), vv: T.Vector = load(v + i)
+            body(&pv, load(g + i), &mv, &vv)
+            store(pv, p + i)
+            store(mv, m + i)
+            store(vv, v + i)
+            i += w
+        }
+        guard i < n else { return }
+        var pv = T.Vector(), gv = T.Vector(), mv = T.Vector(), vv = T.Vector()
+        for lane in 0..<(n - i) {
+            pv[lane] = p[i + lane]
+            gv[lane] = g[i + lane]
+            mv[lane] = m[i + lane]
+            vv[lane] = v[i + lane]
+        }
+        body(&pv, gv, &mv, &vv)
+        for lane in 0..<(n - i) {
+            p[i + lane] = pv[lane]
+            m[i + lane] = mv[lane]
+            v[i + lane] = vv[lane]
+        }
+    }
+
     // MARK: Reductions
 
     /// Σ x[i] (vector lanes, then the tail, in a fixed order).

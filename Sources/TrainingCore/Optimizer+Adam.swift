@@ -11,19 +11,20 @@ extension Optimizer {
         let stepSize = T(s.lr / correction1)
         let correction2Root = T(correction2.squareRoot())
         let beta1Weight = T(1 - s.beta1), beta2 = T(s.beta2), oneMinusBeta2 = T(1 - s.beta2)
-        let eps = T(s.eps), decay = T(s.weightDecay), shrink = T(1 - s.lr * s.weightDecay)
-        let m = firstMoment.base, v = secondMoment.base
-        for i in 0..<count {
-            var gi = g[i]
-            if decoupled {
-                p[i] *= shrink  // AdamW: θ ← θ·(1 − lr·λ), before the Adam step
-            } else if s.weightDecay != 0 {
-                gi += decay * p[i]  // Adam: L2 term g ← g + λθ
-            }
-            m[i] += beta1Weight * (gi - m[i])  // m ← lerp(m, g, 1 − β1)
-            v[i] = v[i] * beta2 + oneMinusBeta2 * gi * gi  // v ← β2·v + (1 − β2)·g²
-            let denominator = v[i].squareRoot() / correction2Root + eps  // √v / √(1 − β2^t) + ε
-            p[i] -= stepSize * (m[i] / denominator)  // θ ← θ − lr/(1 − β1^t) · m / denominator
+        // AdamW shrinks θ (decoupled decay), Adam adds λθ to g (L2 term); the other factor is an
+        // exact no-op (×1, +0·θ), which keeps the update free of branches.
+        let shrink = T.Vector(repeating: decoupled ? T(1 - s.lr * s.weightDecay) : 1)
+        let coupled = T.Vector(repeating: decoupled ? 0 : T(s.weightDecay))
+        let step = T.Vector(repeating: stepSize), root = T.Vector(repeating: correction2Root)
+        let b1 = T.Vector(repeating: beta1Weight), b2 = T.Vector(repeating: beta2), b2c = T.Vector(repeating: oneMinusBeta2)
+        let eps = T.Vector(repeating: T(s.eps))
+        Kernels.update(count, p, g, firstMoment.base, secondMoment.base) { p, g, m, v in
+            p *= shrink  // AdamW: θ ← θ·(1 − lr·λ), before the Adam step
+            let g = g + coupled * p  // Adam: g ← g + λθ
+            m += b1 * (g - m)  // m ← lerp(m, g, 1 − β1)
+            v = v * b2 + b2c * g * g  // v ← β2·v + (1 − β2)·g²
+            let denominator = v.squareRoot() / root + eps  // √v / √(1 − β2^t) + ε
+            p -= step * (m / denominator)  // θ ← θ − lr/(1 − β1^t) · m / denominator
         }
     }
 }
