@@ -77,12 +77,16 @@ public final class EchoTask: SequenceTask {
     private func fill<T: Scalar>(_ w: WindowBuffers<T>, window: Int, from bits: [UInt8]) {
         let b = batch, lanes = w.lanes, first = window * steps
         bits.withUnsafeBufferPointer { bits in
-            let x = w.input.base, y = w.targets.base
+            let bits = bits.baseAddress!
             for t in 0..<steps {
                 let position = first + t
-                for j in 0..<b {
-                    x[t * lanes + j] = T(bits[position * b + j])
-                    y[t * lanes + j] = position >= echo ? T(bits[(position - echo) * b + j]) : 0
+                let x = w.input.base + t * lanes, y = w.targets.base + t * lanes, source = bits + position * b
+                for j in 0..<b { x[j] = T(source[j]) }
+                if position >= echo {
+                    let echoed = bits + (position - echo) * b
+                    for j in 0..<b { y[j] = T(echoed[j]) }
+                } else {
+                    y.update(repeating: 0, count: b)
                 }
             }
         }

@@ -213,8 +213,9 @@ public enum Kernels {
     }
 
     /// C (m×n) += A · Bᵀ with A stored m×k and B stored n×k: every entry a dot product along k,
-    /// which must be a multiple of the vector width. Blocks of 2 rows × 4 columns of C, each
-    /// entry a vector of partial sums over the lanes, summed at the end.
+    /// which must be a multiple of the vector width. Blocks of 2 rows × 4 columns of C (or 4 rows
+    /// × 1 column when C has fewer than 4 columns), each entry a vector of partial sums over the
+    /// lanes, summed at the end.
     @inlinable
     public static func accumulateTransposedB<T: Scalar>(
         _ m: Int, _ n: Int, _ k: Int,
@@ -222,45 +223,89 @@ public enum Kernels {
         _ b: UnsafePointer<T>, _ ldb: Int,
         _ c: UnsafeMutablePointer<T>, _ ldc: Int
     ) {
-        let w = width(T.self)
-        precondition(k % w == 0, "inner dimension \(k) is not a multiple of the vector width")
+        precondition(k % width(T.self) == 0, "inner dimension \(k) is not a multiple of the vector width")
         guard m > 0 && n > 0 else { return }
+        if n < 4 {
+            for j in 0..<n {
+                var i = 0
+                while i < m {
+                    dotBlock4x1(i, j, m, k, a, lda, b, ldb, c, ldc)
+                    i += 4
+                }
+            }
+            return
+        }
         var i = 0
         while i < m {
-            let rows = min(2, m - i)
-            let a0 = a + i * lda, a1 = a + min(i + 1, m - 1) * lda
             var j = 0
             while j < n {
-                let columns = min(4, n - j)
-                let b0 = b + j * ldb, b1 = b + min(j + 1, n - 1) * ldb
-                let b2 = b + min(j + 2, n - 1) * ldb, b3 = b + min(j + 3, n - 1) * ldb
-                var x00 = T.Vector(), x01 = T.Vector(), x02 = T.Vector(), x03 = T.Vector()
-                var x10 = T.Vector(), x11 = T.Vector(), x12 = T.Vector(), x13 = T.Vector()
-                var p = 0
-                while p < k {
-                    let u0: T.Vector = load(a0 + p), u1: T.Vector = load(a1 + p)
-                    let v0: T.Vector = load(b0 + p), v1: T.Vector = load(b1 + p)
-                    let v2: T.Vector = load(b2 + p), v3: T.Vector = load(b3 + p)
-                    x00.addProduct(u0, v0); x01.addProduct(u0, v1); x02.addProduct(u0, v2); x03.addProduct(u0, v3)
-                    x10.addProduct(u1, v0); x11.addProduct(u1, v1); x12.addProduct(u1, v2); x13.addProduct(u1, v3)
-                    p += w
-                }
-                let row0 = c + i * ldc + j
-                row0[0] += T.sum(x00)
-                if columns > 1 { row0[1] += T.sum(x01) }
-                if columns > 2 { row0[2] += T.sum(x02) }
-                if columns > 3 { row0[3] += T.sum(x03) }
-                if rows > 1 {
-                    let row1 = row0 + ldc
-                    row1[0] += T.sum(x10)
-                    if columns > 1 { row1[1] += T.sum(x11) }
-                    if columns > 2 { row1[2] += T.sum(x12) }
-                    if columns > 3 { row1[3] += T.sum(x13) }
-                }
+                dotBlock2x4(i, j, m, n, k, a, lda, b, ldb, c, ldc)
                 j += 4
             }
             i += 2
         }
+    }
+
+    /// C[i … i+1, j … j+3] += rows of A · rows of B (clamped to m, n).
+    @inlinable @inline(__always)
+    static func dotBlock2x4<T: Scalar>(
+        _ i: Int, _ j: Int, _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int, _ c: UnsafeMutablePointer<T>, _ ldc: Int
+    ) {
+        let w = width(T.self)
+        let rows = min(2, m - i), columns = min(4, n - j)
+        let a0 = a + i * lda, a1 = a + min(i + 1, m - 1) * lda
+        let b0 = b + j * ldb, b1 = b + min(j + 1, n - 1) * ldb
+        let b2 = b + min(j + 2, n - 1) * ldb, b3 = b + min(j + 3, n - 1) * ldb
+        var x00 = T.Vector(), x01 = T.Vector(), x02 = T.Vector(), x03 = T.Vector()
+        var x10 = T.Vector(), x11 = T.Vector(), x12 = T.Vector(), x13 = T.Vector()
+        var p = 0
+        while p < k {
+            let u0: T.Vector = load(a0 + p), u1: T.Vector = load(a1 + p)
+            let v0: T.Vector = load(b0 + p), v1: T.Vector = load(b1 + p)
+            let v2: T.Vector = load(b2 + p), v3: T.Vector = load(b3 + p)
+            x00.addProduct(u0, v0); x01.addProduct(u0, v1); x02.addProduct(u0, v2); x03.addProduct(u0, v3)
+            x10.addProduct(u1, v0); x11.addProduct(u1, v1); x12.addProduct(u1, v2); x13.addProduct(u1, v3)
+            p += w
+        }
+        let row0 = c + i * ldc + j
+        row0[0] += T.sum(x00)
+        if columns > 1 { row0[1] += T.sum(x01) }
+        if columns > 2 { row0[2] += T.sum(x02) }
+        if columns > 3 { row0[3] += T.sum(x03) }
+        if rows > 1 {
+            let row1 = row0 + ldc
+            row1[0] += T.sum(x10)
+            if columns > 1 { row1[1] += T.sum(x11) }
+            if columns > 2 { row1[2] += T.sum(x12) }
+            if columns > 3 { row1[3] += T.sum(x13) }
+        }
+    }
+
+    /// C[i … i+3, j] += rows of A · row j of B (clamped to m).
+    @inlinable @inline(__always)
+    static func dotBlock4x1<T: Scalar>(
+        _ i: Int, _ j: Int, _ m: Int, _ k: Int,
+        _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int, _ c: UnsafeMutablePointer<T>, _ ldc: Int
+    ) {
+        let w = width(T.self), rows = min(4, m - i), last = m - 1
+        let a0 = a + i * lda, a1 = a + min(i + 1, last) * lda, a2 = a + min(i + 2, last) * lda, a3 = a + min(i + 3, last) * lda
+        let bj = b + j * ldb
+        var x0 = T.Vector(), x1 = T.Vector(), x2 = T.Vector(), x3 = T.Vector()
+        var p = 0
+        while p < k {
+            let v: T.Vector = load(bj + p)
+            x0.addProduct(load(a0 + p), v)
+            x1.addProduct(load(a1 + p), v)
+            x2.addProduct(load(a2 + p), v)
+            x3.addProduct(load(a3 + p), v)
+            p += w
+        }
+        let column = c + i * ldc + j
+        column[0] += T.sum(x0)
+        if rows > 1 { column[ldc] += T.sum(x1) }
+        if rows > 2 { column[2 * ldc] += T.sum(x2) }
+        if rows > 3 { column[3 * ldc] += T.sum(x3) }
     }
 
     /// y[i] += Σ_j A[i, j] over n columns (a multiple of the vector width) of each of m rows.
