@@ -31,7 +31,7 @@ let package = Package(
         // libzmq (Debian: libzmq3-dev) and a thin Swift wrapper over it.
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
-        // syncfs and prctl, which Swift cannot call directly.
+        // prctl, which Swift cannot call directly.
         .target(name: "CSupport"),
         // Sweeps, trial identity, wire protocol, coordinator, worker, result store, summaries,
         // and the file formats of the command line.

@@ -201,9 +201,7 @@ public final class Coordinator {
         for id in Array(state.workers.keys) {
             send(.shutdown(reason: interrupted ? "the coordinator is stopping" : "the sweep is complete"), to: id)
         }
-        for index in state.trials.indices where state.trials[index].status == .running {
-            store.abandonAttempt(index)
-        }
+        store.removeSpool()  // the running attempts' rows, if any: they will run again
         console.clearProgress()
         try ResultFiles.writeAll(store)
         var report = CoordinatorReport()
@@ -287,9 +285,14 @@ public final class Coordinator {
                 return
             }
             let t = state.trials[index]
-            store.completeAttempt(index, entry: Journal.Entry(kind: .done, trial: trial, attempt: attempt, failures: t.failures,
-                                                               outcome: outcome, error: nil, host: state.workers[id]!.host,
-                                                               started: t.started, finished: Self.unixTime()))
+            do {
+                try store.completeAttempt(index, entry: Journal.Entry(kind: .done, trial: trial, attempt: attempt, failures: t.failures,
+                                                                       outcome: outcome, rows: nil, error: nil, host: state.workers[id]!.host,
+                                                                       started: t.started, finished: Self.unixTime()))
+            } catch {
+                fatal = error
+                return
+            }
             finish(index, diverged: outcome.status == .diverged)
         case .failed(let trial, let attempt, let error):
             guard let index = current(trial, attempt, from: id) else { return }
@@ -350,7 +353,7 @@ public final class Coordinator {
             state.failed += 1
             console.log("trial \(id) failed: \(reason) (attempt \(t.attempt) of \(options.maximumAttempts))")
             store.recordFailure(index, entry: Journal.Entry(kind: .failed, trial: store.plan.trials[index].id, attempt: t.attempt,
-                                                            failures: t.failures, outcome: nil, error: error ?? reason, host: "",
+                                                            failures: t.failures, outcome: nil, rows: nil, error: error ?? reason, host: "",
                                                             started: t.started, finished: Self.unixTime()))
         } else {
             t.status = .pending

@@ -1,4 +1,3 @@
-import CSupport
 import Glibc
 import TrainingCore
 
@@ -8,7 +7,7 @@ import TrainingCore
 ///
 ///     depthfarm-journal  1  SWEEP_ID                       (first line)
 ///     done    TRIAL_ID  ATTEMPT  FAILURES  STATUS  DIVERGED_STEP  STEPS  EPOCHS  TRAINING_SECONDS
-///             TRAIN_LOSS  TRAIN_ACC  TEST_LOSS  TEST_ACC  HOST  STARTED  FINISHED
+///             TRAIN_LOSS  TRAIN_ACC  TEST_LOSS  TEST_ACC  ROWS_OFFSET  ROWS_LENGTH  HOST  STARTED  FINISHED
 ///     failed  TRIAL_ID  ATTEMPT  FAILURES  ERROR  HOST  STARTED  FINISHED
 ///
 /// A crash can tear only the last line; reading ignores a last line without its newline, and
@@ -25,6 +24,8 @@ public final class Journal {
         public var attempt: Int
         public var failures: Int
         public var outcome: TrialOutcome?
+        /// Where a done trial's metric rows are in `completed.csv`: byte offset and length.
+        public var rows: Range<Int>?
         public var error: String?
         public var host: String
         /// Unix seconds.
@@ -105,12 +106,6 @@ public final class Journal {
         try append(entries.map(\.line).joined(separator: "\n"))
     }
 
-    /// Flushes everything written to the journal's filesystem (syncfs): the data of files written
-    /// beside it, and renames.
-    public func syncFilesystem() throws {
-        guard depthfarm_syncfs(fd) == 0 else { throw SystemError("sync the filesystem of", path: path, errno: errno) }
-    }
-
     private func append(_ lines: String) throws {
         var text = lines + "\n"
         let written = text.withUTF8 { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -128,7 +123,8 @@ extension Journal.Entry {
             let o = outcome!
             let numbers = [o.status.rawValue, o.divergedStep.map(String.init) ?? "", String(o.steps), String(o.epochsCompleted),
                            MetricCSV.format(o.trainingSeconds)] + [o.trainLoss, o.trainAccuracy, o.testLoss, o.testAccuracy].map { $0.map(MetricCSV.format) ?? "" }
-            return (["done", id, String(attempt), String(failures)] + numbers + times).joined(separator: "\t")
+            let rows = [String(self.rows!.lowerBound), String(self.rows!.count)]
+            return (["done", id, String(attempt), String(failures)] + numbers + rows + times).joined(separator: "\t")
         case .failed:
             return (["failed", id, String(attempt), String(failures), Self.escape(error ?? "")] + times).joined(separator: "\t")
         }
@@ -136,7 +132,7 @@ extension Journal.Entry {
 
     init?(_ line: Substring) {
         let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard let kind = Kind(rawValue: f.first ?? ""), f.count == (kind == .done ? 16 : 8),
+        guard let kind = Kind(rawValue: f.first ?? ""), f.count == (kind == .done ? 18 : 8),
             let trial = UInt64(f[1], radix: 16), let attempt = Int(f[2]), let failures = Int(f[3])
         else { return nil }
         let tail = Array(f.suffix(3))
@@ -159,6 +155,8 @@ extension Journal.Entry {
             outcome.trainingSeconds = seconds
             (outcome.trainLoss, outcome.trainAccuracy, outcome.testLoss, outcome.testAccuracy) = (Double(f[9]), Double(f[10]), Double(f[11]), Double(f[12]))
             self.outcome = outcome
+            guard let offset = Int(f[13]), let length = Int(f[14]), offset >= 0, length >= 0 else { return nil }
+            rows = offset..<(offset + length)
         } else {
             error = Self.unescape(f[4])
         }

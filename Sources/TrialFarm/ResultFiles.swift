@@ -28,7 +28,7 @@ public enum ResultFiles {
         file.write(ResultStore.metricsHeader + "\n")
         try file.flush()
         for index in store.plan.trials.indices where store.isComplete(index) {
-            file.write(try FileSystem.readText(store.metricsPath(index)))
+            file.write(try store.rows(index))
             try file.flush()
         }
         try file.commit(to: path)
@@ -102,7 +102,7 @@ public enum ResultFiles {
                 if entry.kind == .failed { failed += 1; continue }
                 if entry.outcome?.status == .diverged { diverged += 1; continue }
                 completed += 1
-                let text = try FileSystem.readText(store.metricsPath(index))
+                let text = try store.rows(index)
                 for line in text.split(separator: "\n") {
                     let fields = line.split(separator: ",", omittingEmptySubsequences: false)
                     guard fields.count == 8, fields[4].isEmpty, let epoch = Int(fields[3]),

@@ -4,46 +4,71 @@ import TrainingCore
 
 /// The output folder of a sweep, written so that nothing is lost or counted twice:
 ///
-///     sweep.yaml        the resolved sweep (written once; a different sweep is refused)
-///     journal.log       append-only: every finished trial (see `Journal`)
-///     trials/XY/ID.csv  the metric rows of each completed trial, XY its id's first two digits
+///     sweep.yaml      the resolved sweep (written once; a different sweep is refused)
+///     journal.log     append-only: every finished trial (see `Journal`)
+///     completed.csv   append-only: the metric rows of every completed trial, each trial's rows
+///                     together, where the journal says
+///     spool/          scratch files of the running attempts (removed when the coordinator ends)
 ///     metrics.csv, trials.csv, summary.csv, leaderboard.csv   derived (see `ResultFiles`)
 ///
-/// A running attempt streams its rows to `trials/XY/ID.attempt-N.partial` as they arrive. Finished
-/// trials are committed in groups (`commit`): the filesystem is synced so the partial files are
-/// durable, they are renamed to `ID.csv`, synced again, and only then are the trials journaled
-/// (one write and fsync for the group). So a trial's rows are either complete or absent, whatever
-/// crashes when, the journal is the authority on which trials are done, and the cost of
-/// durability is a few syncs per group rather than per trial.
+/// A running attempt streams its rows to a spool file as they arrive; the spool files are reused
+/// from attempt to attempt, so a trial creates no file. When an attempt completes, its rows are
+/// appended to `completed.csv` as one block; finished trials are committed in groups (`commit`):
+/// `completed.csv` is synced, then the group is journaled with one write and fsync. So a trial's
+/// rows are recorded once, completely, or not at all, whatever crashes when; the journal is the
+/// authority on which trials are done (rows it does not reference are cut off on reopening); and
+/// durability costs two syncs per group rather than file creations and syncs per trial.
 public final class ResultStore {
     public let folder: String
     public let plan: SweepPlan
     /// The journal, when the store is open for writing.
     let journal: Journal?
+    /// `completed.csv`, open for appending (writing) or reading.
+    private let completed: Int32
+    /// Its length: where the next block of rows goes.
+    private var completedLength: Int
     /// Trials the journal has as finished (done or failed), by plan index.
     public private(set) var finished: [Int: Journal.Entry] = [:]
-    /// Open partial files of running attempts, by plan index.
-    private var partials: [Int: (attempt: Int, fd: Int32, path: String)] = [:]
-    /// Finished trials waiting for `commit`: completed ones with their partial file, failed ones without.
-    private var uncommitted: [(index: Int, partial: String?, entry: Journal.Entry)] = []
+    /// Spool files of running attempts, by plan index.
+    private var running: [Int: (attempt: Int, spool: Spool)] = [:]
+    /// Spool files not in use.
+    private var freeSpools: [Spool] = []
+    private var spoolCount = 0
+    /// Finished trials waiting for `commit`.
+    private var uncommitted: [(index: Int, entry: Journal.Entry)] = []
     /// The index of each trial id in the plan.
     let indexOfTrial: [UInt64: Int]
 
     public static let metricsHeader = "trial_id,config_id,seed,epoch,step,metric,lag,value"
+    static let completedName = "completed.csv"
+
+    /// A scratch file for one running attempt's rows.
+    final class Spool {
+        let fd: Int32
+        let path: String
+        var length = 0
+        init(fd: Int32, path: String) {
+            self.fd = fd
+            self.path = path
+        }
+        deinit { close(fd) }
+    }
 
     /// Opens `folder` for `plan`: creates it and `sweep.yaml`, or checks that the folder holds this
     /// very sweep (refused otherwise, unless `force`, which starts the folder afresh). Previous
-    /// finished trials are kept; stale partial files are removed. With `readOnly`, nothing is
-    /// created or changed (for summarising a folder, perhaps while its sweep still runs).
+    /// finished trials are kept. With `readOnly`, nothing is created or changed (for summarising
+    /// a folder, perhaps while its sweep still runs).
     public init(folder: String, plan: SweepPlan, force: Bool = false, readOnly: Bool = false) throws {
         self.folder = folder
         self.plan = plan
         indexOfTrial = Dictionary(uniqueKeysWithValues: plan.trials.enumerated().map { ($1.id, $0) })
-        let sweepFile = folder + "/sweep.yaml"
+        let sweepFile = folder + "/sweep.yaml", completedPath = folder + "/" + Self.completedName
         let entries: [Journal.Entry]
         if readOnly {
             journal = nil
             entries = try Journal.read(folder: folder, sweepID: plan.sweepID).entries
+            completed = open(completedPath, O_RDONLY | O_CLOEXEC)
+            completedLength = 0
         } else {
             try Self.prepareFolder(folder)
             if FileSystem.exists(sweepFile) {
@@ -59,15 +84,32 @@ public final class ResultStore {
                 try FileSystem.writeAtomically(ResolvedSweep.yaml(plan), to: sweepFile)
             }
             (journal, entries) = try Journal.open(folder: folder, sweepID: plan.sweepID)
+            completed = open(completedPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard completed >= 0 else { throw SystemError("write", path: completedPath, errno: errno) }
+            // Rows written after the last journaled group belong to no trial: cut them off.
+            completedLength = entries.compactMap { $0.rows?.upperBound }.max() ?? 0
+            guard ftruncate(completed, off_t(completedLength)) == 0 else {
+                throw SystemError("write", path: completedPath, errno: errno)
+            }
+            try? FileManager.default.removeItem(atPath: folder + "/spool")
         }
         for entry in entries {
             guard let index = indexOfTrial[entry.trial] else { continue }
-            // A done trial counts only with its metric file; a later failure of a re-run cannot undo a done.
-            if entry.kind == .done && !FileSystem.exists(metricsPath(index)) { continue }
-            if finished[index]?.kind == .done && entry.kind == .failed { continue }
+            if finished[index]?.kind == .done && entry.kind == .failed { continue }  // a failed re-run cannot undo a done
             finished[index] = entry
         }
-        if !readOnly { try removePartials() }
+    }
+
+    deinit {
+        if completed >= 0 { close(completed) }
+    }
+
+    /// Drops every spool file (when no attempt runs any more).
+    public func removeSpool() {
+        running.removeAll()
+        freeSpools.removeAll()
+        spoolCount = 0
+        try? FileManager.default.removeItem(atPath: folder + "/spool")
     }
 
     /// Creates `folder` (and its parents) if needed, and checks it can be written.
@@ -85,7 +127,7 @@ public final class ResultStore {
 
     /// Removes what a sweep writes into `folder` (for --force), nothing else.
     static func clear(_ folder: String) throws {
-        for name in ["sweep.yaml", Journal.fileName, "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv", "trials"] {
+        for name in ["sweep.yaml", Journal.fileName, completedName, "spool", "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv"] {
             let path = folder + "/" + name
             if FileSystem.exists(path) { try FileManager.default.removeItem(atPath: path) }
         }
@@ -93,96 +135,116 @@ public final class ResultStore {
 
     public func isComplete(_ index: Int) -> Bool { finished[index]?.kind == .done }
 
-    /// Where a completed trial's rows live.
-    public func metricsPath(_ index: Int) -> String {
-        let id = SweepPlan.hex(plan.trials[index].id)
-        return "\(folder)/trials/\(id.prefix(2))/\(id).csv"
+    /// The metric rows of a completed trial (CSV lines with their line ends).
+    public func rows(_ index: Int) throws -> String {
+        guard let range = finished[index]?.rows, !range.isEmpty else { return "" }
+        var bytes = [UInt8](repeating: 0, count: range.count)
+        let read = bytes.withUnsafeMutableBytes { pread(completed, $0.baseAddress, range.count, off_t(range.lowerBound)) }
+        guard read == range.count else {
+            throw SystemError("read", path: folder + "/" + Self.completedName, errno: read < 0 ? errno : EIO)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Starts streaming the rows of an attempt, replacing any earlier attempt's partial file.
+    /// Starts streaming the rows of an attempt to a spool file, dropping an earlier attempt's.
     public func startAttempt(_ index: Int, attempt: Int) throws {
         abandonAttempt(index)
-        let final = metricsPath(index)
-        let directory = FileSystem.directory(of: final)
-        if !FileSystem.isDirectory(directory) {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let spool: Spool
+        if let free = freeSpools.popLast() {
+            spool = free
+        } else {
+            let directory = folder + "/spool"
+            if !FileSystem.isDirectory(directory) { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            let path = "\(directory)/\(spoolCount).partial"
+            let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw SystemError("write", path: path, errno: errno) }
+            spoolCount += 1
+            spool = Spool(fd: fd, path: path)
         }
-        let path = final.replacingOccurrences(of: ".csv", with: ".attempt-\(attempt).partial")
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError("write", path: path, errno: errno) }
-        partials[index] = (attempt, fd, path)
+        spool.length = 0
+        running[index] = (attempt, spool)
     }
 
     /// Appends records of the running attempt as metric rows.
     public func appendMetrics(_ index: Int, attempt: Int, records: [MetricRecord]) throws {
-        guard let partial = partials[index], partial.attempt == attempt else { return }
+        guard let (current, spool) = running[index], current == attempt else { return }
         let trial = plan.trials[index]
         let prefix = "\(SweepPlan.hex(trial.id)),\(SweepPlan.hex(plan.configurationIDs[Int(trial.configuration)])),\(trial.seed),"
         var text = ""
         text.reserveCapacity(records.count * 80)
         for record in records { text += prefix + MetricCSV.fields(record) + "\n" }
-        try Self.writeAll(partial.fd, text, path: partial.path)
+        spool.length += try Self.write(spool.fd, text, at: spool.length, path: spool.path)
     }
 
-    /// Marks the attempt as the trial's result; it is made durable and journaled by `commit`.
-    public func completeAttempt(_ index: Int, entry: Journal.Entry) {
-        guard let partial = partials.removeValue(forKey: index), partial.attempt == entry.attempt else { return }
-        close(partial.fd)
-        uncommitted.append((index, partial.path, entry))
+    /// Makes the attempt's rows the trial's: appends them to `completed.csv` as one block; the
+    /// trial is durable and journaled at the next `commit`.
+    public func completeAttempt(_ index: Int, entry: Journal.Entry) throws {
+        guard let (current, spool) = running.removeValue(forKey: index), current == entry.attempt else { return }
+        defer { freeSpools.append(spool) }
+        var bytes = [UInt8](repeating: 0, count: spool.length)
+        let read = bytes.withUnsafeMutableBytes { pread(spool.fd, $0.baseAddress, spool.length, 0) }
+        guard read == spool.length else { throw SystemError("read", path: spool.path, errno: read < 0 ? errno : EIO) }
+        let path = folder + "/" + Self.completedName
+        let written = try bytes.withUnsafeBytes { try Self.write(completed, $0, at: completedLength, path: path) }
+        var entry = entry
+        entry.rows = completedLength..<(completedLength + written)
+        completedLength += written
+        uncommitted.append((index, entry))
     }
 
-    /// Marks a trial as failed for good (its partial rows are dropped); journaled by `commit`.
+    /// Marks a trial as failed for good (its spooled rows are dropped); journaled by `commit`.
     public func recordFailure(_ index: Int, entry: Journal.Entry) {
         abandonAttempt(index)
-        uncommitted.append((index, nil, entry))
+        uncommitted.append((index, entry))
     }
 
     /// Whether finished trials wait for `commit`.
     public var hasUncommitted: Bool { !uncommitted.isEmpty }
 
-    /// Makes every finished trial since the last commit durable: sync the partial files, rename
-    /// them into place, sync the renames, then journal the group with one write and fsync.
+    /// Makes every finished trial since the last commit durable: sync `completed.csv`, then
+    /// journal the group with one write and fsync.
     public func commit() throws {
         guard !uncommitted.isEmpty else { return }
-        let completions = uncommitted.filter { $0.partial != nil }
-        if !completions.isEmpty {
-            try journal!.syncFilesystem()
-            for completion in completions {
-                let final = metricsPath(completion.index)
-                guard rename(completion.partial!, final) == 0 else { throw SystemError("rename into", path: final, errno: errno) }
-            }
-            try journal!.syncFilesystem()
+        if uncommitted.contains(where: { $0.entry.kind == .done }) {
+            guard fdatasync(completed) == 0 else { throw SystemError("write", path: folder + "/" + Self.completedName, errno: errno) }
         }
         try journal!.append(uncommitted.map(\.entry))
         for item in uncommitted { finished[item.index] = item.entry }
         uncommitted.removeAll(keepingCapacity: true)
     }
 
-    /// Drops the running attempt's partial rows (the worker died, or the attempt was cancelled).
+    /// Drops the running attempt's spooled rows (the worker died, or the attempt was cancelled).
     public func abandonAttempt(_ index: Int) {
-        guard let partial = partials.removeValue(forKey: index) else { return }
-        close(partial.fd)
-        unlink(partial.path)
+        guard let (_, spool) = running.removeValue(forKey: index) else { return }
+        freeSpools.append(spool)
     }
 
-    /// Drops every partial file, open or left over from a crash.
-    func removePartials() throws {
-        for index in Array(partials.keys) { abandonAttempt(index) }
-        let trials = folder + "/trials"
-        guard let shards = try? FileManager.default.contentsOfDirectory(atPath: trials) else { return }
-        for shard in shards {
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(trials)/\(shard)")) ?? [] where name.hasSuffix(".partial") {
-                unlink("\(trials)/\(shard)/\(name)")
+    /// Writes all of `text` at `offset`; returns the bytes written.
+    static func write(_ fd: Int32, _ text: String, at offset: Int, path: String) throws -> Int {
+        var text = text
+        return try text.withUTF8 { try write(fd, UnsafeRawBufferPointer($0), at: offset, path: path) }
+    }
+
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws -> Int {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("write", path: path, errno: errno)
             }
+            done += n
         }
+        return done
     }
 
+    /// Writes all of `text` at the current position of `fd`.
     static func writeAll(_ fd: Int32, _ text: String, path: String) throws {
         var text = text
         try text.withUTF8 { bytes in
             var offset = 0
             while offset < bytes.count {
-                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw SystemError("write", path: path, errno: errno)

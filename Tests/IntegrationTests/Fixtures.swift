@@ -36,12 +36,16 @@ enum Fixtures {
         return rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(rows[0], $0)) }
     }
 
-    /// Partial files in a folder's trials store (attempts in progress).
+    /// Spool files holding rows of running attempts (none once the coordinator has ended).
     static func partials(_ folder: String) -> [String] {
-        let enumerator = FileManager.default.enumerator(atPath: folder + "/trials")
-        var found: [String] = []
-        while let name = enumerator?.nextObject() as? String { if name.hasSuffix(".partial") { found.append(name) } }
-        return found
+        (try? FileManager.default.contentsOfDirectory(atPath: folder + "/spool"))?.filter { $0.hasSuffix(".partial") } ?? []
+    }
+
+    /// Whether some attempt has streamed rows (a spool file is not empty): a trial is mid-way.
+    static func someAttemptStreaming(_ folder: String) -> Bool {
+        partials(folder).contains { name in
+            ((try? FileManager.default.attributesOfItem(atPath: folder + "/spool/" + name))?[.size] as? Int ?? 0) > 0
+        }
     }
 
     /// The endpoint a coordinator reported in its log ("listening on …").

@@ -16,11 +16,11 @@ import TrainingCore
         outcome.epochsCompleted = 5
         outcome.trainingSeconds = 1.5
         outcome.testAccuracy = 0.999
-        return Journal.Entry(kind: .done, trial: trial, attempt: 2, failures: 1, outcome: outcome, error: nil, host: "node-1",
+        return Journal.Entry(kind: .done, trial: trial, attempt: 2, failures: 1, outcome: outcome, rows: 100..<2100, error: nil, host: "node-1",
                              started: 1_763_000_000.25, finished: 1_763_000_002.5)
     }
 
-    static let failed = Journal.Entry(kind: .failed, trial: 99, attempt: 3, failures: 3, outcome: nil,
+    static let failed = Journal.Entry(kind: .failed, trial: 99, attempt: 3, failures: 3, outcome: nil, rows: nil,
                                       error: "line one\n\tline two \\ end", host: "", started: 1, finished: 2)
 
     @Test("entries read back as written, free text included")
