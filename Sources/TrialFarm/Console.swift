@@ -10,6 +10,7 @@ public final class Console {
     public var plainInterval: Double
     private var progressShown = false
     private var lastPlain = -Double.infinity
+    private var lastDrawn = -Double.infinity
     private let start = ContinuousClock.now
 
     public init(isTerminal: Bool = isatty(2) == 1, quiet: Bool = false, plainInterval: Double = 10) {
@@ -25,17 +26,20 @@ public final class Console {
         emit(line + "\n")
     }
 
-    /// The current progress: redrawn on a terminal, printed now and then otherwise (`force`: now).
-    public func progress(_ line: String, force: Bool = false) {
+    /// The current progress, made only when it will be shown: redrawn on a terminal at most 10
+    /// times a second, printed every `plainInterval` seconds otherwise (`force`: now).
+    public func progress(force: Bool = false, _ line: () -> String) {
         if quiet { return }
+        let now = seconds(ContinuousClock.now - start)
         if isTerminal {
-            emit("\r\u{1B}[K" + line)
+            guard force || now - lastDrawn >= 0.1 else { return }
+            lastDrawn = now
+            emit("\r\u{1B}[K" + line())
             progressShown = true
         } else {
-            let now = seconds(ContinuousClock.now - start)
             guard force || now - lastPlain >= plainInterval else { return }
             lastPlain = now
-            emit(line + "\n")
+            emit(line() + "\n")
         }
     }
 

@@ -48,7 +48,8 @@ public final class Coordinator {
         var queue: IndexQueue<Int>
         /// Connected workers, by routing id.
         var workers: [[UInt8]: WorkerState] = [:]
-        /// Workers with a free slot, in the order they asked (may hold ids since gone; skipped).
+        /// Workers with an unanswered READY, in the order they asked (may hold ids since gone or
+        /// answered; skipped).
         var idle = IndexQueue<[UInt8]>()
         /// Trials that finished (this run or before), and of those the diverged and failed ones.
         var finished = 0, diverged = 0, failed = 0
@@ -90,10 +91,10 @@ public final class Coordinator {
         /// When it last sent anything, and when it was last sent anything.
         var lastSeen: ContinuousClock.Instant
         var lastSent: ContinuousClock.Instant
-        /// The trial it runs.
-        var trial: Int?
-        /// It asked for work and has none.
-        var ready = false
+        /// The trials it holds, in the order given: the first runs, the next waits its turn.
+        var held: [Int] = []
+        /// READYs not yet answered with a trial.
+        var credits = 0
         var name: String { "\(host)/\(pid)" }
     }
 
@@ -256,11 +257,13 @@ public final class Coordinator {
         state.workers[id]!.lastSeen = now
         switch message {
         case .ready:
-            if let trial = state.workers[id]!.trial { lose(trial, failure: true, reason: "its worker asked for new work") }
-            if !state.workers[id]!.ready {
-                state.workers[id]!.ready = true
-                state.idle.push(id)
+            let worker = state.workers[id]!
+            guard worker.held.count + worker.credits < Self.maximumHeld else {
+                reject("READY beyond \(Self.maximumHeld) trials")
+                return
             }
+            state.workers[id]!.credits += 1
+            state.idle.push(id)
         case .heartbeat:
             break
         case .metrics(let trial, let attempt, let sequence, let records):
@@ -279,7 +282,7 @@ public final class Coordinator {
             state.trials[index].lastHeard = now
         case .done(let trial, let attempt, let batches, let outcome):
             guard let index = current(trial, attempt, from: id) else { return }
-            state.workers[id]!.trial = nil
+            release(index, from: id)
             guard batches == state.trials[index].batches else {
                 lose(index, failure: true, reason: "\(state.trials[index].batches) of its \(batches) metric batches arrived")
                 return
@@ -296,11 +299,11 @@ public final class Coordinator {
             finish(index, diverged: outcome.status == .diverged)
         case .failed(let trial, let attempt, let error):
             guard let index = current(trial, attempt, from: id) else { return }
-            state.workers[id]!.trial = nil
+            release(index, from: id)
             lose(index, failure: true, reason: "it failed on \(state.workers[id]!.name): \(error)", error: error)
         case .bye(let reason):
             let worker = state.workers.removeValue(forKey: id)!
-            if let trial = worker.trial { lose(trial, failure: false, reason: "its worker \(worker.name) left (\(reason))") }
+            for index in worker.held { lose(index, failure: false, reason: "its worker \(worker.name) left (\(reason))") }
         case .hello, .welcome, .assign, .cancel, .shutdown:
             reject("\(message.command) sent to the coordinator")
         }
@@ -321,11 +324,32 @@ public final class Coordinator {
         return index
     }
 
+    /// Takes a trial off its worker; the worker's next trial, if one waits, starts now.
+    func release(_ index: Int, from id: [UInt8]) {
+        guard var worker = state.workers[id], let position = worker.held.firstIndex(of: index) else { return }
+        worker.held.remove(at: position)
+        if position == 0, let next = worker.held.first {
+            state.trials[next].started = Self.unixTime()
+            state.trials[next].lastHeard = clock.now
+        }
+        state.workers[id] = worker
+    }
+
+    /// A worker is gone: the trial it was running is a lost attempt, those waiting simply go back.
+    func drop(_ worker: WorkerState, reason: String) {
+        for (position, index) in worker.held.enumerated() {
+            lose(index, failure: position == 0, reason: "its worker \(worker.name) \(reason)")
+        }
+    }
+
     /// A write to the output folder failed: the run stops with this error.
     var fatal: (any Error)?
 
     /// Workers the coordinator keeps track of at most; more greetings are dropped.
     static let maximumWorkers = 10_000
+    /// Trials a worker may hold: one running and one waiting (workers ask for the second only
+    /// when their trials are short, to hide the round trip).
+    static let maximumHeld = 2
 
     // MARK: Trials
 
@@ -341,7 +365,7 @@ public final class Coordinator {
     func lose(_ index: Int, failure: Bool, reason: String, error: String? = nil) {
         var t = state.trials[index]
         guard t.status == .running else { return }
-        if let worker = t.worker, state.workers[worker]?.trial == index { state.workers[worker]!.trial = nil }
+        if let worker = t.worker { release(index, from: worker) }
         store.abandonAttempt(index)
         t.worker = nil
         if failure { t.failures += 1 }
@@ -363,10 +387,10 @@ public final class Coordinator {
         }
     }
 
-    /// Hands queued trials to idle workers.
+    /// Hands queued trials to workers that asked for them.
     func dispatch() throws {
         while !state.queue.isEmpty, let id = state.idle.pop() {
-            guard let worker = state.workers[id], worker.ready, worker.trial == nil else { continue }
+            guard let worker = state.workers[id], worker.credits > 0 else { continue }
             let index = state.queue.pop()!
             let trial = store.plan.trials[index]
             var t = state.trials[index]
@@ -374,15 +398,29 @@ public final class Coordinator {
             t.status = .running
             t.worker = id
             t.batches = 0
-            t.started = Self.unixTime()
+            t.started = Self.unixTime()  // restarted when it reaches the head of the worker's trials
             t.lastHeard = clock.now
             state.trials[index] = t
-            state.workers[id]!.trial = index
-            state.workers[id]!.ready = false
+            state.workers[id]!.held.append(index)
+            state.workers[id]!.credits -= 1
             try store.startAttempt(index, attempt: t.attempt)
-            send(.assign(trial: trial.id, attempt: t.attempt, configuration: store.plan.config(of: trial).canonicalJSON()), to: id)
+            send(.assign(trial: trial.id, attempt: t.attempt, configuration: configurationJSON(of: trial)), to: id)
         }
     }
+
+    /// The canonical JSON of a trial's configuration. Trials come configuration by configuration,
+    /// so the text around the seed is kept for the last configuration seen.
+    func configurationJSON(of trial: SweepPlan.Trial) -> String {
+        if cachedConfiguration?.index != trial.configuration {
+            let text = store.plan.config(of: SweepPlan.Trial(id: 0, configuration: trial.configuration, seed: 0)).canonicalJSON()
+            let seed = text.range(of: "\"seed\":0")!
+            cachedConfiguration = (trial.configuration, String(text[..<seed.lowerBound]) + "\"seed\":", String(text[seed.upperBound...]))
+        }
+        let (_, prefix, suffix) = cachedConfiguration!
+        return prefix + String(trial.seed) + suffix
+    }
+
+    private var cachedConfiguration: (index: Int32, prefix: String, suffix: String)?
 
     /// Sends a message to a worker; a worker that cannot be reached is dropped.
     func send(_ message: WireMessage, to id: [UInt8]) {
@@ -391,9 +429,7 @@ public final class Coordinator {
             state.workers[id]?.lastSent = clock.now
         } catch {
             // EHOSTUNREACH: the peer is gone (its connection closed: it died or left without BYE).
-            if let worker = state.workers.removeValue(forKey: id), let trial = worker.trial {
-                lose(trial, failure: true, reason: "its worker \(worker.name) disconnected")
-            }
+            if let worker = state.workers.removeValue(forKey: id) { drop(worker, reason: "disconnected") }
         }
     }
 
@@ -440,13 +476,15 @@ public final class Coordinator {
             if now - worker.lastSeen > deadline {
                 state.workers.removeValue(forKey: id)
                 console.log("worker \(worker.name) is silent for \(options.liveness) heartbeats: dropped")
-                if let trial = worker.trial { lose(trial, failure: true, reason: "its worker \(worker.name) died") }
+                drop(worker, reason: "died")
             } else if now - worker.lastSent >= interval {
                 send(.heartbeat, to: id)
             }
         }
         if let timeout = options.trialTimeout {
-            for index in state.trials.indices where state.trials[index].status == .running {
+            // Only the trial each worker runs; one waiting behind it has not started.
+            for worker in state.workers.values {
+                guard let index = worker.held.first else { continue }
                 let t = state.trials[index]
                 guard seconds(now - t.lastHeard) > timeout, let worker = t.worker else { continue }
                 send(.cancel(trial: store.plan.trials[index].id, attempt: t.attempt), to: worker)
@@ -458,12 +496,12 @@ public final class Coordinator {
             state.lastCommit = now
         }
         if now - state.lastReport > .seconds(5) { report(now) }
-        console.progress(progressLine())
+        console.progress { progressLine() }
     }
 
     func progressLine() -> String {
         let total = state.trials.count
-        let running = state.trials.lazy.filter { $0.status == .running }.count
+        let running = state.trials.count - state.finished - state.queue.count
         let elapsed = seconds(clock.now - started)
         let doneHere = state.finished - initialFinished
         let rate = elapsed > 0 ? Double(doneHere) / elapsed : 0

@@ -39,7 +39,7 @@ struct TrainingThread {
         let config: TrialConfig
         let prepared: Trial
         do {
-            config = try JSONDecoder().decode(TrialConfig.self, from: Data(configuration.utf8))
+            config = try TrialConfig(flatJSON: configuration)
             guard SweepPlan.id(config.canonicalJSON()) == trial else {
                 return .failed(trial: trial, attempt: attempt, error: "the configuration does not hash to the trial id")
             }

@@ -71,18 +71,25 @@ public final class Worker {
         var lastSent = ContinuousClock.now
         /// Since when no coordinator has been answering (for `patience`).
         var aloneSince: ContinuousClock.Instant? = ContinuousClock.now
-        /// A READY is outstanding.
-        var readySent = false
+        /// READYs sent and not yet answered with a trial.
+        var credits = 0
         var deadline: Duration { heartbeat * liveness }
     }
 
-    /// The trial the training thread is running.
+    /// A trial given to this worker: running on the training thread, or waiting its turn.
     struct Job {
         let generation: Int
         let trial: UInt64
         let attempt: Int
+        /// The ASSIGN message, for the training thread.
+        let message: [[UInt8]]
         var cancelled = false
     }
+
+    /// Trials shorter than this make the worker ask for the next one while it runs the current,
+    /// hiding the round trip to the coordinator; longer ones are asked for one at a time, so that
+    /// no trial waits behind a long one while another worker is free.
+    static let pipelineBelow = Duration.seconds(1)
 
     /// Runs until the coordinator ends the sweep (or, with `stay`, forever), `patience` runs out,
     /// or `shouldStop` says so — then hands back any trial (BYE). Returns the exit status.
@@ -107,9 +114,12 @@ public final class Worker {
 
         let clock = ContinuousClock()
         var link = Link()
-        var job: Job?
+        var job: Job?  // running on the training thread
+        var waiting: Job?  // next
         var generation = 0
         var trainerIdle = true
+        var pipeline = false  // the last trial was short: keep a second one waiting
+        var jobStarted = ContinuousClock.now
         var outbox: [[UInt8]]?  // a message for the coordinator that could not be queued yet
 
         func send(_ message: WireMessage) -> Bool {
@@ -123,10 +133,17 @@ public final class Worker {
             _ = send(.hello(host: options.host, pid: Int(getpid()), version: DepthFarmVersion.current))
         }
         func cancelJob() {
+            waiting = nil
             guard var current = job, !current.cancelled else { return }
             current.cancelled = true
             job = current
             cancellation.cancel(upTo: current.generation)
+        }
+        func start(_ next: Job) throws {
+            job = next
+            trainerIdle = false
+            jobStarted = clock.now
+            try trainer.send([Array(String(next.generation).utf8)] + next.message, wait: true)
         }
         greet()
 
@@ -153,24 +170,29 @@ public final class Worker {
                             link.heartbeat = .milliseconds(milliseconds)
                             link.liveness = liveness
                             link.aloneSince = nil
-                            link.readySent = false
+                            link.credits = 0
                         } else if session != link.session {
                             // A coordinator that does not know us asks us to greet it.
                             link.session = nil
                             greet()
                         }
                     case .assign(let trial, let attempt, _):
-                        guard link.session != nil, trainerIdle, job == nil else {
+                        link.credits = max(0, link.credits - 1)
+                        guard link.session != nil, waiting == nil else {
                             console.log("ignoring an assignment while busy")
                             continue
                         }
                         generation += 1
-                        job = Job(generation: generation, trial: trial, attempt: attempt)
-                        trainerIdle = false
-                        link.readySent = false
-                        try trainer.send([Array(String(generation).utf8)] + message.encode(), wait: true)
+                        let next = Job(generation: generation, trial: trial, attempt: attempt, message: message.encode())
+                        if trainerIdle && job == nil { try start(next) } else { waiting = next }
                     case .cancel(let trial, let attempt):
-                        if let current = job, current.trial == trial, current.attempt == attempt { cancelJob() }
+                        if let next = waiting, next.trial == trial, next.attempt == attempt {
+                            waiting = nil
+                        } else if let current = job, current.trial == trial, current.attempt == attempt {
+                            let next = waiting
+                            cancelJob()
+                            waiting = next
+                        }
                     case .shutdown(let reason):
                         cancelJob()
                         guard options.stay else {
@@ -180,6 +202,7 @@ public final class Worker {
                         console.log("coordinator: \(reason); waiting for the next one")
                         // Greet again after a while, when the next coordinator may be there.
                         link.session = nil
+                        link.credits = 0
                         link.awaitingWelcome = true
                         link.helloSent = clock.now
                     case .heartbeat:
@@ -204,7 +227,12 @@ public final class Worker {
                     switch message {
                     case .ready:
                         trainerIdle = true
+                        if let finished = job, !finished.cancelled { pipeline = clock.now - jobStarted < Self.pipelineBelow }
                         job = nil
+                        if let next = waiting {
+                            waiting = nil
+                            try start(next)
+                        }
                     case .metrics(let trial, let attempt, _, _), .done(let trial, let attempt, _, _), .failed(let trial, let attempt, _):
                         guard let current = job, !current.cancelled, current.trial == trial, current.attempt == attempt else { continue }
                         if (try? socket.send(frames)) == true {
@@ -221,7 +249,9 @@ public final class Worker {
             // Ask for work; keep the link alive; notice a silent coordinator; give up in the end.
             let now = clock.now
             if link.session != nil {
-                if trainerIdle && !link.readySent && outbox == nil { link.readySent = send(.ready) }
+                // Keep one trial (two, for short trials) given or asked for.
+                let held = (job == nil ? 0 : 1) + (waiting == nil ? 0 : 1)
+                while outbox == nil && held + link.credits < (pipeline ? 2 : 1) && send(.ready) { link.credits += 1 }
                 if now - link.lastSeen > link.deadline {
                     console.log("coordinator at \(options.endpoint) is silent; greeting it again")
                     link.session = nil
