@@ -29,7 +29,6 @@ public enum ResultFiles {
         try file.flush()
         for index in store.plan.trials.indices where store.isComplete(index) {
             file.write(try store.rows(index))
-            try file.flush()
         }
         try file.commit(to: path)
     }
@@ -45,8 +44,9 @@ public enum ResultFiles {
         let file = try BufferedFile(temporaryFor: path)
         let parameters = TrialConfig.parameterNames.filter { $0 != "seed" }
         file.write(CSV.row(trialColumns + parameters))
+        // The parameter columns of the last configuration (trials come configuration by configuration).
+        var cached: (configuration: Int32, columns: [String])?
         for (index, trial) in store.plan.trials.enumerated() {
-            let config = store.plan.configurations[Int(trial.configuration)]
             var fields = [SweepPlan.hex(trial.id), SweepPlan.hex(store.plan.configurationIDs[Int(trial.configuration)]), String(trial.seed)]
             if let entry = store.finished[index] {
                 let outcome = entry.outcome
@@ -60,10 +60,11 @@ public enum ResultFiles {
             } else {
                 fields += ["pending"] + [String](repeating: "", count: trialColumns.count - 4)
             }
-            let values = config.parameterValues
-            fields += parameters.map { name in values.first { $0.name == name }!.value.description }
-            file.write(CSV.row(fields))
-            if index % 4096 == 0 { try file.flush() }
+            if cached?.configuration != trial.configuration {
+                let values = store.plan.configurations[Int(trial.configuration)].parameterValues
+                cached = (trial.configuration, parameters.map { name in values.first { $0.name == name }!.value.description })
+            }
+            file.write(CSV.row(fields + cached!.columns))
         }
         try file.commit(to: path)
     }
@@ -102,13 +103,13 @@ public enum ResultFiles {
                 if entry.kind == .failed { failed += 1; continue }
                 if entry.outcome?.status == .diverged { diverged += 1; continue }
                 completed += 1
-                let text = try store.rows(index)
-                for line in text.split(separator: "\n") {
-                    let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                    guard fields.count == 8, fields[4].isEmpty, let epoch = Int(fields[3]),
-                        let metric = metricIndex[String(fields[5])], let value = Double(fields[7])
-                    else { continue }
-                    statistics[Key(epoch: epoch, metric: metric, lag: Int(fields[6]) ?? -1), default: RunningStatistics()].add(value)
+                var text = try store.rows(index)
+                text.withUTF8 { bytes in
+                    forEachEpochRow(bytes) { fields in
+                        guard let epoch = Int(fields[0]), let metric = metricIndex[String(fields[1])], let value = Double(fields[3])
+                        else { return }
+                        statistics[Key(epoch: epoch, metric: metric, lag: Int(fields[2]) ?? -1), default: RunningStatistics()].add(value)
+                    }
                 }
             }
             let values = config.parameterValues
@@ -150,6 +151,30 @@ public enum ResultFiles {
             leaderboard.write(CSV.row(fields))
         }
         try leaderboard.commit(to: leaderboardPath)
+    }
+
+    /// Calls `body` with the epoch, metric, lag and value fields of each per-epoch row (empty
+    /// step) of metrics.csv rows. Most rows are per-window ones; they are passed over by looking
+    /// at their bytes, without making strings of their fields.
+    static func forEachEpochRow(_ bytes: UnsafeBufferPointer<UInt8>, _ body: ([Substring]) -> Void) {
+        let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != newline { end += 1 }
+            // Columns: trial_id, config_id, seed, epoch, step, metric, lag, value.
+            var commas = 0, stepStart = start
+            for i in start..<end where bytes[i] == comma {
+                commas += 1
+                if commas == 4 { stepStart = i + 1; break }
+            }
+            if commas == 4 && stepStart < end && bytes[stepStart] == comma {
+                let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                if fields.count == 8 { body([fields[3], fields[5], fields[6], fields[7]]) }
+            }
+            start = end + 1
+        }
     }
 
     /// n, diverged, mean, std, sem, ci95_low, ci95_high, min, max (empty where undefined).

@@ -30,7 +30,7 @@ public enum ResultFolder {
 
     /// Seconds from the first trial's start to the last one's end.
     public static func elapsed(_ store: ResultStore) -> Double {
-        let entries = store.finished.values
+        let entries = store.finished.compactMap { $0 }
         guard let first = entries.map(\.started).filter({ $0 > 0 }).min(), let last = entries.map(\.finished).max() else { return 0 }
         return last - first
     }

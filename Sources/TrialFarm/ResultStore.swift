@@ -27,8 +27,8 @@ public final class ResultStore {
     private let completed: Int32
     /// Its length: where the next block of rows goes.
     private var completedLength: Int
-    /// Trials the journal has as finished (done or failed), by plan index.
-    public private(set) var finished: [Int: Journal.Entry] = [:]
+    /// What the journal has for each trial of the plan (done or failed), by plan index.
+    public private(set) var finished: [Journal.Entry?]
     /// Spool files of running attempts, by plan index.
     private var running: [Int: (attempt: Int, spool: Spool)] = [:]
     /// Spool files not in use.
@@ -62,6 +62,7 @@ public final class ResultStore {
         self.folder = folder
         self.plan = plan
         indexOfTrial = Dictionary(uniqueKeysWithValues: plan.trials.enumerated().map { ($1.id, $0) })
+        finished = [Journal.Entry?](repeating: nil, count: plan.trials.count)
         let sweepFile = folder + "/sweep.yaml", completedPath = folder + "/" + Self.completedName
         let entries: [Journal.Entry]
         if readOnly {
