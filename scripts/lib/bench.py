@@ -111,16 +111,21 @@ def trial_times(folder):
 
 
 def seed_experiment(workers, repeat, scratch):
-    """Wall seconds of `depthfarm run sweeps/seed-experiment.yaml --workers N`, one per run."""
-    times = []
+    """Wall seconds of `depthfarm run sweeps/seed-experiment.yaml --workers N`, one per run, and
+    the share of the workers' time spent training (Σ trial seconds / (N × wall seconds)): what
+    the farm loses to starting, scheduling and writing, as opposed to slower training."""
+    times, busy = [], []
     for index in range(repeat):
         out = os.path.join(scratch, f"seed-{workers}-{index}")
         seconds, _ = run_waited([DEPTHFARM, "run", os.path.join(ROOT, "sweeps", "seed-experiment.yaml"),
                                  "--out", out, "--workers", str(workers)], f"the seed experiment with {workers} workers")
+        with open(os.path.join(out, "trials.csv"), newline="") as file:
+            training = sum(float(row["seconds"]) for row in csv.DictReader(file))
         times.append(seconds)
+        busy.append(training / (workers * seconds))
         shutil.rmtree(out)
-        log(f"  seed experiment, {workers} worker(s): {seconds:.1f} s")
-    return times
+        log(f"  seed experiment, {workers} worker(s): {seconds:.1f} s, {training:.1f} s of training")
+    return times, busy
 
 
 def trivial_sweep(scratch, trials):
@@ -195,10 +200,13 @@ def main():
                 figures["bptt hidden 128 GFLOP/s"] = result["gflops"]
         figures["sgemm GFLOP/s (one core)"] = sgemm(repeat)
         log("seed experiment, end to end:")
-        one = statistics.median(seed_experiment(1, min(repeat, 3), scratch))
-        two = statistics.median(seed_experiment(2, min(repeat, 3), scratch))
+        one, busy_one = seed_experiment(1, min(repeat, 3), scratch)
+        two, busy_two = seed_experiment(2, min(repeat, 3), scratch)
+        one, two = statistics.median(one), statistics.median(two)
         figures.update({"seed experiment 1 worker (s)": one, "seed experiment 2 workers (s)": two,
-                        "seed experiment speed-up": one / two})
+                        "seed experiment speed-up": one / two,
+                        "seed experiment 1 worker, time training (%)": 100 * statistics.median(busy_one),
+                        "seed experiment 2 workers, time training (%)": 100 * statistics.median(busy_two)})
         log("coordinator:")
         rates, first = coordinator_throughput(min(repeat, 3), scratch, 2_000 if args.quick else 20_000)
         figures["coordinator trials/s"] = statistics.median(rates)
