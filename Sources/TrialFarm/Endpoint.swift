@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks of ZeroMQ endpoints given on the command line, so that a typo gets a clear message
 /// rather than libzmq's "Invalid argument".
 public enum Endpoint {
@@ -20,5 +22,17 @@ public enum Endpoint {
         default:
             throw problem
         }
+    }
+
+    /// Whether only this machine can reach the endpoint: ipc and inproc, or tcp on a loopback
+    /// address (127.0.0.0/8, ::1, localhost).
+    public static func isLocal(_ text: String) -> Bool {
+        guard text.hasPrefix("tcp://") else { return text.hasPrefix("ipc://") || text.hasPrefix("inproc://") }
+        var host = text.dropFirst("tcp://".count)
+        if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
+        // A ZeroMQ tcp endpoint may name the interface to use before a ';' (source;destination).
+        if let semicolon = host.firstIndex(of: ";") { host = host[..<semicolon] }
+        let name = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return name == "localhost" || name == "::1" || (name.hasPrefix("127.") && name.split(separator: ".").count == 4)
     }
 }

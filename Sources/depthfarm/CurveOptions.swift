@@ -12,10 +12,24 @@ struct CoordinatorCurveOptions: ParsableArguments {
                                valueName: "folder"))
     var authorizedKeys: String?
 
+    @Flag(help: "Allow listening beyond this machine without CURVE (anyone who can reach the port can join).")
+    var insecure = false
+
     func validate() throws {
         guard (curveSecretKey == nil) == (authorizedKeys == nil) else {
             throw ValidationError("--curve-secret-key and --authorized-keys go together")
         }
+    }
+
+    /// Refuses an endpoint other machines can reach without CURVE, unless --insecure; returns the
+    /// warning to print when --insecure lets it through.
+    func checkExposure(of bind: String) throws -> String? {
+        guard curveSecretKey == nil, !Endpoint.isLocal(bind) else { return nil }
+        guard insecure else {
+            throw InputError("--bind \(bind)", "other machines could join without a key; use CURVE "
+                             + "(--curve-secret-key and --authorized-keys, see depthfarm keygen) or add --insecure")
+        }
+        return "warning: --insecure: no encryption or authentication on \(bind); anyone who can reach it can join this sweep and read its trials"
     }
 
     /// The keys, read and checked, or nil without CURVE.

@@ -50,7 +50,7 @@ import TrialFarm
         let sweep = try folder.write("small.yaml", Fixtures.small)
         let out = folder.file("out")
         let (program, arguments) = NetworkNamespaces.inside(net.hub, [depthfarmBinary(), "coordinator", sweep,
-                                                                      "--bind", "tcp://0.0.0.0:5701", "--out", out])
+                                                                      "--bind", "tcp://0.0.0.0:5701", "--insecure", "--out", out])
         let coordinator = try BackgroundProcess(arguments, program: program, folder: folder, name: "coordinator")
         #expect(Fixtures.endpoint(of: coordinator) == "tcp://0.0.0.0:5701")
         var workers: [BackgroundProcess] = []

@@ -200,7 +200,7 @@ import TrialFarm
               metrics_every: {value: 1}
             """)
         let out = folder.file("out")
-        let (program, arguments) = NetworkNamespaces.inside(net.hub, [depthfarmBinary(), "coordinator", sweep, "--bind", "tcp://0.0.0.0:5702",
+        let (program, arguments) = NetworkNamespaces.inside(net.hub, [depthfarmBinary(), "coordinator", sweep, "--bind", "tcp://0.0.0.0:5702", "--insecure",
                                                                       "--out", out, "--heartbeat-ms", "200"])
         let coordinator = try BackgroundProcess(arguments, program: program, folder: folder, name: "coordinator")
         #expect(Fixtures.endpoint(of: coordinator) != nil)

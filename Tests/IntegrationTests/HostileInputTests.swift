@@ -68,6 +68,7 @@ import ZeroMQ
         (["run", "SWEEP", "--out", "OUT", "--heartbeat-ms", "1"], "--heartbeat-ms must be in 10 … 3600000 (got 1)"),
         (["coordinator", "SWEEP", "--out", "OUT", "--bind", "127.0.0.1:5555"], "--bind 127.0.0.1:5555: not a ZeroMQ endpoint"),
         (["coordinator", "SWEEP", "--out", "OUT", "--bind", "tcp://127.0.0.1:70000"], "the port must be a number in 0 … 65535"),
+        (["coordinator", "SWEEP", "--out", "OUT", "--bind", "tcp://0.0.0.0:5555"], "--bind tcp://0.0.0.0:5555: other machines could join without a key"),
         (["coordinator", "SWEEP", "--out", "OUT", "--bind", "tcp://127.0.0.1:0", "--curve-secret-key", "KEYS/c.secret"],
          "--curve-secret-key and --authorized-keys go together"),
         (["coordinator", "SWEEP", "--out", "OUT", "--bind", "tcp://127.0.0.1:0", "--curve-secret-key", "KEYS/c.secret",

@@ -65,6 +65,26 @@ import ZeroMQ
         #expect(trials.count == 12 && trials.allSatisfy { $0["status"] == "completed" && $0["host"] == "trusted" })
     }
 
+    @Test("listening beyond this machine without CURVE is refused; --insecure allows it with a warning")
+    func insecure() throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("small.yaml", Fixtures.small)
+        let out = folder.file("out")
+        let refused = try runDepthFarm(["coordinator", sweep, "--bind", "tcp://0.0.0.0:0", "--out", out])
+        #expect(refused.status != 0 && refused.errorLines.count == 1)
+        #expect(refused.standardError.contains("--bind tcp://0.0.0.0:0: other machines could join without a key"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+
+        let coordinator = try BackgroundProcess(["coordinator", sweep, "--bind", "tcp://0.0.0.0:0", "--insecure", "--out", out],
+                                                folder: folder, name: "coordinator")
+        let endpoint = try #require(Fixtures.endpoint(of: coordinator))
+        #expect(coordinator.standardError.contains("warning: --insecure: no encryption or authentication on tcp://0.0.0.0:0"))
+        let port = try #require(endpoint.split(separator: ":").last)
+        #expect(try runDepthFarm(["worker", "--connect", "tcp://127.0.0.1:\(port)", "--processes", "2"]).status == 0)
+        #expect(coordinator.wait(timeout: 30) == 0)
+        #expect(try Fixtures.trials(out).count == 12)
+    }
+
     @Test("CURVE encrypts: the configuration a worker is sent does not appear on the wire")
     func encrypted() throws {
         // Two ZeroMQ peers with CURVE, and the same pair without, over a TCP proxy that records bytes.

@@ -35,8 +35,10 @@ struct CoordinatorCommand: ParsableCommand {
         let folder = out ?? "results/\(plan.sweep.name)"
         var options = farm.coordinatorOptions(bind: bind)
         options.curve = try curve.load()
+        let warning = try curve.checkExposure(of: bind)
         Interruption.install()
         let console = Console()
+        if let warning { console.log(warning) }
         let store = try ResultStore(folder: folder, plan: plan, force: farm.force)
         let coordinator = try Coordinator(store: store, options: options, console: console)
         let security = options.curve.map { "CURVE, \($0.authorized.count) authorized worker key\($0.authorized.count == 1 ? "" : "s")" } ?? "no encryption"
