@@ -20,9 +20,7 @@ import TrialFarm
         let folder = TemporaryFolder()
         let sweep = try folder.write("small.yaml", Fixtures.small)
         let out = folder.file("out")
-        let coordinator = try BackgroundProcess(["coordinator", sweep, "--bind", "tcp://127.0.0.1:0", "--out", out,
-                                                 "--heartbeat-ms", "200"], folder: folder, name: "coordinator")
-        let endpoint = try #require(Fixtures.endpoint(of: coordinator))
+        let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, ["--heartbeat-ms", "200"], folder: folder)
         // Slow windows (25 ms each, 20 per trial) so the kill lands in the middle of a trial.
         let doomed = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "1", "--name", "doomed"],
                                            folder: folder, name: "doomed", environment: ["DEPTHFARM_SLOW_WINDOW_MS": "25"])

@@ -53,9 +53,7 @@ import TrialFarm
         let folder = TemporaryFolder()
         let sweep = try folder.write("many.yaml", Self.many)
         let out = folder.file("out")
-        let coordinator = try BackgroundProcess(["coordinator", sweep, "--bind", "tcp://127.0.0.1:0", "--out", out,
-                                                 "--heartbeat-ms", "100", "--max-attempts", "100"], folder: folder, name: "coordinator")
-        let endpoint = try #require(Fixtures.endpoint(of: coordinator))
+        let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, ["--heartbeat-ms", "100", "--max-attempts", "100"], folder: folder)
         var started = 0
         func worker() throws -> BackgroundProcess {
             started += 1
@@ -116,9 +114,7 @@ import TrialFarm
         let folder = TemporaryFolder()
         let sweep = try folder.write("many.yaml", Self.many)
         let out = folder.file("out")
-        let coordinator = try BackgroundProcess(["coordinator", sweep, "--bind", "tcp://127.0.0.1:0", "--out", out], folder: folder,
-                                                name: "coordinator")
-        let endpoint = try #require(Fixtures.endpoint(of: coordinator))
+        let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, folder: folder)
         let workers = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "2"], folder: folder, name: "workers",
                                             environment: ["DEPTHFARM_SLOW_WINDOW_MS": "10"])
         #expect(waitUntil(timeout: 60) { ((try? Self.journaled(out))?.count ?? 0) >= 20 })
@@ -142,9 +138,7 @@ import TrialFarm
         let sweep = try folder.write("small.yaml", Fixtures.small)
         let out = folder.file("out")
         // Heartbeats every 5 s: a dead worker would be noticed only after 15 s.
-        let coordinator = try BackgroundProcess(["coordinator", sweep, "--bind", "tcp://127.0.0.1:0", "--out", out,
-                                                 "--heartbeat-ms", "5000"], folder: folder, name: "coordinator")
-        let endpoint = try #require(Fixtures.endpoint(of: coordinator))
+        let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, ["--heartbeat-ms", "5000"], folder: folder)
         let leaving = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "1", "--name", "leaving"],
                                             folder: folder, name: "leaving", environment: ["DEPTHFARM_SLOW_WINDOW_MS": "200"])
         #expect(waitUntil(timeout: 30) { !Fixtures.partials(out).isEmpty })
@@ -166,10 +160,8 @@ import TrialFarm
         let folder = TemporaryFolder()
         let sweep = try folder.write("small.yaml", Fixtures.small)
         let out = folder.file("out")
-        let coordinator = try BackgroundProcess(["coordinator", sweep, "--bind", "tcp://127.0.0.1:0", "--out", out,
-                                                 "--trial-timeout", "1", "--max-attempts", "10", "--heartbeat-ms", "200"],
-                                                folder: folder, name: "coordinator")
-        let endpoint = try #require(Fixtures.endpoint(of: coordinator))
+        let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, ["--trial-timeout", "1", "--max-attempts", "10", "--heartbeat-ms", "200"],
+                                                               folder: folder)
         // Every window of this worker takes a minute: its trials send nothing.
         let hanging = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "1", "--name", "hanging"],
                                             folder: folder, name: "hanging", environment: ["DEPTHFARM_SLOW_WINDOW_MS": "60000"])

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TestSupport
 import TrainingCore
 import TrialFarm
@@ -54,5 +55,14 @@ enum Fixtures {
         let text = coordinator.standardError
         guard let range = text.range(of: "listening on ") else { return nil }
         return String(text[range.upperBound...].prefix { $0 != ";" && !$0.isWhitespace })
+    }
+
+    /// Starts a coordinator of `sweep` into `out` on a free loopback port, with `options`; the
+    /// process and the endpoint it reported.
+    static func coordinator(_ sweep: String, out: String, _ options: [String] = [], folder: TemporaryFolder) throws
+        -> (process: BackgroundProcess, endpoint: String) {
+        let process = try BackgroundProcess(["coordinator", sweep, "--bind", "tcp://127.0.0.1:0", "--out", out] + options,
+                                            folder: folder, name: "coordinator")
+        return (process, try #require(endpoint(of: process)))
     }
 }

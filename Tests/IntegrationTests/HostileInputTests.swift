@@ -114,9 +114,7 @@ import ZeroMQ
         let folder = TemporaryFolder()
         let sweep = try folder.write("small.yaml", Fixtures.small)
         let out = folder.file("out")
-        let coordinator = try BackgroundProcess(["coordinator", sweep, "--bind", "tcp://127.0.0.1:0", "--out", out, "--heartbeat-ms", "500"],
-                                                folder: folder, name: "coordinator")
-        let endpoint = try #require(Fixtures.endpoint(of: coordinator))
+        let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, ["--heartbeat-ms", "500"], folder: folder)
         let workers = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "2"], folder: folder, name: "workers",
                                             environment: ["DEPTHFARM_SLOW_WINDOW_MS": "40"])
         let plan = try SweepPlan(try Sweep.parse(Fixtures.small, source: "small.yaml"))

@@ -36,10 +36,8 @@ import ZeroMQ
         try FileManager.default.copyItem(atPath: keys + "/trusted.public", toPath: authorized + "/trusted.public")
         let sweep = try folder.write("small.yaml", Fixtures.small)
         let out = folder.file("out")
-        let coordinator = try BackgroundProcess(["coordinator", sweep, "--bind", "tcp://127.0.0.1:0", "--out", out,
-                                                 "--curve-secret-key", keys + "/coordinator.secret", "--authorized-keys", authorized],
-                                                folder: folder, name: "coordinator")
-        let endpoint = try #require(Fixtures.endpoint(of: coordinator))
+        let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, ["--curve-secret-key", keys + "/coordinator.secret",
+                                                                                 "--authorized-keys", authorized], folder: folder)
         #expect(coordinator.standardError.contains("(CURVE, 1 authorized worker key)"))
         let server = ["--curve-server-key", keys + "/coordinator.public"]
 
