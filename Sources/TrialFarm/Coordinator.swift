@@ -107,6 +107,9 @@ public final class Coordinator {
     let monitor: Monitor?
     /// The bound endpoint, with the port chosen when the request was port 0.
     public let endpoint: String
+    /// The file in the output folder that holds, while the coordinator runs, the endpoint other
+    /// machines connect to (`endpoint` with a wildcard address replaced by the host name).
+    public static let endpointFileName = "coordinator.endpoint"
     /// New at every start: lets workers tell a restarted coordinator from the one they knew.
     let session: UInt64
     var state: State
@@ -175,6 +178,10 @@ public final class Coordinator {
     /// Runs until every trial has finished or `shouldStop` says so; then tells the workers to leave
     /// and rebuilds the derived files.
     public func run(shouldStop: () -> Bool) throws -> CoordinatorReport {
+        // Where workers started later (a Slurm job array, say) find this coordinator.
+        let endpointFile = store.folder + "/" + Self.endpointFileName
+        try FileSystem.writeAtomically(Endpoint.advertised(endpoint, host: WorkerOptions.hostName()) + "\n", to: endpointFile)
+        defer { unlink(endpointFile) }
         var interrupted = false
         while state.finished < state.trials.count {
             if shouldStop() {

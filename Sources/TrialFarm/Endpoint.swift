@@ -35,4 +35,13 @@ public enum Endpoint {
         let name = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return name == "localhost" || name == "::1" || (name.hasPrefix("127.") && name.split(separator: ".").count == 4)
     }
+
+    /// The endpoint a worker on another machine can connect to, for a coordinator bound at
+    /// `bound` (as libzmq reports it): a wildcard address (0.0.0.0 or [::]) becomes `host`.
+    public static func advertised(_ bound: String, host: String) -> String {
+        for wildcard in ["tcp://0.0.0.0:", "tcp://[::]:"] where bound.hasPrefix(wildcard) {
+            return "tcp://\(host):" + bound.dropFirst(wildcard.count)
+        }
+        return bound
+    }
 }

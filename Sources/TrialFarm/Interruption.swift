@@ -1,8 +1,9 @@
 import Glibc
 import Synchronization
 
-/// SIGINT and SIGTERM as a flag that long work polls: the first signal asks it to stop
-/// cleanly; a second SIGINT ends the process at once (exit status 130).
+/// SIGINT, SIGTERM and SIGHUP (its terminal or ssh session closed) as a flag that long work
+/// polls: the first signal asks it to stop cleanly; a second SIGINT ends the process at once
+/// (exit status 130).
 public enum Interruption {
     private static let signalCount = Atomic<Int>(0)
     private static let lastSignal = Atomic<Int32>(0)
@@ -15,12 +16,14 @@ public enum Interruption {
         }
         _ = Glibc.signal(SIGINT, handler)
         _ = Glibc.signal(SIGTERM, handler)
+        _ = Glibc.signal(SIGHUP, handler)
         // A process inherits its parent's blocked signals (a test runner's threads block them, for
-        // one); unblock these two so that the handler runs.
+        // one); unblock these so that the handler runs.
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 

@@ -19,6 +19,10 @@ public struct WorkerOptions: Sendable {
 
     public init(endpoint: String) { self.endpoint = endpoint }
 
+    /// The exit status of a worker that left because no coordinator answered for `patience`
+    /// (sysexits' EX_TEMPFAIL: try again later), so that scripts can tell it from an error.
+    public static let noCoordinatorExitStatus: Int32 = 75
+
     public static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count)
@@ -265,7 +269,7 @@ public final class Worker {
             }
             if link.session == nil, let since = link.aloneSince, let patience = options.patience, seconds(now - since) > patience {
                 console.log("no coordinator at \(options.endpoint) for \(Int(patience)) s: leaving")
-                return 1
+                return WorkerOptions.noCoordinatorExitStatus
             }
         }
     }

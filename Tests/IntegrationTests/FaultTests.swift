@@ -132,8 +132,9 @@ import TrialFarm
         try Self.expectExactlyOnce(out, trials: 210, undisturbed: try Self.undisturbed(folder, sweep))
     }
 
-    @Test("SIGTERM to a worker hands its trial back at once, without waiting for the heartbeat timeout")
-    func gracefulWorkerStop() throws {
+    @Test("SIGTERM or SIGHUP (its ssh session closed) to a worker hands its trial back at once, without waiting for the heartbeat timeout",
+          arguments: [SIGTERM, SIGHUP])
+    func gracefulWorkerStop(signal: Int32) throws {
         let folder = TemporaryFolder()
         let sweep = try folder.write("small.yaml", Fixtures.small)
         let out = folder.file("out")
@@ -143,7 +144,7 @@ import TrialFarm
                                             folder: folder, name: "leaving", environment: ["DEPTHFARM_SLOW_WINDOW_MS": "200"])
         #expect(waitUntil(timeout: 30) { !Fixtures.partials(out).isEmpty })
         let stopped = Date()
-        leaving.signal(SIGTERM)
+        leaving.signal(signal)
         #expect(leaving.wait(timeout: 5) == 0)
         #expect(coordinator.waitForError(timeout: 5) { $0.contains("goes back to the queue: its worker leaving/") })
         #expect(Date().timeIntervalSince(stopped) < 5)
@@ -153,6 +154,13 @@ import TrialFarm
         let trials = try Fixtures.trials(out)
         #expect(trials.allSatisfy { $0["status"] == "completed" && $0["failures"] == "0" })
         #expect(trials.filter { $0["attempts"] == "2" }.count == 1)
+    }
+
+    @Test("a worker that finds no coordinator leaves after --patience with status 75 (try again later)")
+    func patience() throws {
+        let worker = try runDepthFarm(["worker", "--connect", "tcp://127.0.0.1:\(freePort())", "--processes", "2", "--patience", "0.5"])
+        #expect(worker.status == 75)
+        #expect(worker.standardError.contains("for 0 s: leaving"))
     }
 
     @Test("a trial that hangs is cancelled after --trial-timeout and run elsewhere")

@@ -28,49 +28,104 @@ public func runDepthFarm(_ arguments: [String], input: String? = nil, directory:
     try run(depthfarmBinary(), arguments, input: input, directory: directory, environment: environment)
 }
 
+/// Starts `program` with posix_spawn, its standard input, output and error on the given file
+/// descriptors, with an empty signal mask and default signal dispositions (not the test runner's,
+/// which blocks signals in its threads). Its pid; whoever calls this reaps it with waitpid.
+///
+/// Foundation's `Process` is not used: its exit detection depends on SIGCHLD reaching its
+/// monitor thread — a signal that can go to another of the test runner's threads and be lost,
+/// leaving a child that is never seen to end (seen with scripts that start daemons) — and its
+/// children inherit the blocked signals, so that a script's `trap` never runs.
+func spawn(_ program: String, _ arguments: [String], directory: String?, environment: [String: String],
+           standardInput: Int32, standardOutput: Int32, standardError: Int32) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
+    posix_spawn_file_actions_adddup2(&actions, standardOutput, 1)
+    posix_spawn_file_actions_adddup2(&actions, standardError, 2)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    // posix_spawn_file_actions_addchdir_np is not visible to Swift: coreutils' env changes folder.
+    let command = directory.map { ["/usr/bin/env", "-C", $0, program] } ?? [program]
+    let argv = (command + arguments).map { strdup($0) } + [nil]
+    let envp = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0)=\($1)") } + [nil]
+    defer { for pointer in argv + envp { free(pointer) } }
+    var pid: pid_t = 0
+    let failure = posix_spawn(&pid, command[0], &actions, &attributes, argv, envp)
+    guard failure == 0 else { throw POSIXError(POSIXErrorCode(rawValue: failure) ?? .EIO) }
+    return pid
+}
+
+/// The exit status in a waitpid status, or 128 + the signal that ended the process.
+func exitStatus(_ status: Int32) -> Int32 {
+    status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+}
+
 /// Runs a program to completion and collects its output.
 public func run(_ program: String, _ arguments: [String], input: String? = nil, directory: String? = nil,
                 environment: [String: String] = [:]) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let output = Pipe(), errors = Pipe(), stdin = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = stdin
-    try process.run()
-    // Read both pipes concurrently so that neither fills up and blocks the child.
-    let collected = CollectedOutput()
-    let group = DispatchGroup()
-    for (pipe, isError) in [(output, false), (errors, true)] {
-        group.enter()
-        DispatchQueue.global().async {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            collected.set(data, isError: isError)
-            group.leave()
+    // Standard input, output and error: [parent's end, child's end] each. Socket pairs, because
+    // they can be made close-on-exec at once (pipe2 is not visible to Swift): no other test's
+    // child may inherit an end and hold it open.
+    var ends: [[Int32]] = []
+    defer { for pair in ends { for fd in pair where fd >= 0 { close(fd) } } }
+    for _ in 0..<3 {
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        ends.append(pair)
+    }
+    let pid = try spawn(program, arguments, directory: directory, environment: environment,
+                        standardInput: ends[0][1], standardOutput: ends[1][1], standardError: ends[2][1])
+    for n in 0..<3 {
+        close(ends[n][1])
+        ends[n][1] = -1
+    }
+    if let input {
+        signal(SIGPIPE, SIG_IGN)  // a child that exits without reading makes write fail, not kill us
+        var bytes = Array(input.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { write(ends[0][0], $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { break }
+            bytes = bytes.dropFirst(written)
         }
     }
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try? stdin.fileHandleForWriting.close()
-    group.wait()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus,
-                         standardOutput: String(decoding: collected.output, as: UTF8.self),
-                         standardError: String(decoding: collected.errors, as: UTF8.self))
-}
-
-private final class CollectedOutput: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outputData = Data(), errorData = Data()
-    func set(_ data: Data, isError: Bool) {
-        lock.lock()
-        defer { lock.unlock() }
-        if isError { errorData = data } else { outputData = data }
+    close(ends[0][0])
+    ends[0][0] = -1
+    // Read output and errors as they come, so that neither fills up and blocks the child, until
+    // both are closed.
+    var collected: [[UInt8]] = [[], []]
+    var open = [true, true]
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while open.contains(true) {
+        var fds = (0..<2).map { pollfd(fd: open[$0] ? ends[$0 + 1][0] : -1, events: Int16(POLLIN), revents: 0) }
+        guard poll(&fds, 2, -1) >= 0 || errno == EINTR else { break }
+        for n in 0..<2 where open[n] && fds[n].revents != 0 {
+            let count = chunk.withUnsafeMutableBytes { read(ends[n + 1][0], $0.baseAddress, $0.count) }
+            if count > 0 {
+                collected[n].append(contentsOf: chunk[0..<count])
+            } else if count == 0 || errno != EINTR {
+                open[n] = false
+            }
+        }
     }
-    var output: Data { lock.lock(); defer { lock.unlock() }; return outputData }
-    var errors: Data { lock.lock(); defer { lock.unlock() }; return errorData }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 {
+        guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
+    }
+    return ProcessResult(status: exitStatus(status),
+                         standardOutput: String(decoding: collected[0], as: UTF8.self),
+                         standardError: String(decoding: collected[1], as: UTF8.self))
 }
 
 /// A fresh temporary folder, removed when the value is.
@@ -104,42 +159,57 @@ public final class TemporaryFolder: @unchecked Sendable {
 
 /// A process running in the background while a test watches it; its output goes to files.
 public final class BackgroundProcess: @unchecked Sendable {
-    public let process = Process()
+    public let pid: pid_t
     let outputPath: String, errorPath: String
+    private let lock = NSLock()
+    /// Its exit status once it has ended and been reaped (128 + signal if a signal ended it).
+    private var endStatus: Int32?
 
     /// Starts `program` (default: depthfarm) with `arguments`; `folder` receives its output files.
     public init(_ arguments: [String], program: String = depthfarmBinary(), folder: TemporaryFolder, name: String,
                 environment: [String: String] = [:]) throws {
         outputPath = folder.file("\(name).out")
         errorPath = folder.file("\(name).err")
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
-        process.standardError = FileHandle(forWritingAtPath: errorPath)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let files = [open("/dev/null", O_RDONLY | O_CLOEXEC),
+                     open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644),
+                     open(errorPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)]
+        defer { for fd in files where fd >= 0 { close(fd) } }
+        guard files.allSatisfy({ $0 >= 0 }) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        pid = try spawn(program, arguments, directory: nil, environment: environment,
+                        standardInput: files[0], standardOutput: files[1], standardError: files[2])
     }
 
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if isRunning {
+            kill(pid, SIGKILL)
+            wait(timeout: 5)
+        }
     }
 
-    public var pid: Int32 { process.processIdentifier }
-    public var isRunning: Bool { process.isRunning }
+    /// Its exit status if it has ended (reaping it then), or nil while it runs.
+    private var status: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        if endStatus == nil {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { endStatus = exitStatus(status) }
+        }
+        return endStatus
+    }
 
-    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public var isRunning: Bool { status == nil }
+
+    public func signal(_ signal: Int32) {
+        if isRunning { kill(pid, signal) }
+    }
 
     /// Waits up to `timeout` seconds; the exit status (128 + signal if killed by one), or nil if
     /// still running.
     @discardableResult
     public func wait(timeout: Double) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { return nil }
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        while isRunning && Date() < deadline { usleep(10_000) }
+        return status
     }
 
     public var standardOutput: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }

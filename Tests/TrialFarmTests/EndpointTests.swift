@@ -12,4 +12,13 @@ struct EndpointTests {
     func local(_ endpoint: String, _ expected: Bool) {
         #expect(Endpoint.isLocal(endpoint) == expected)
     }
+
+    @Test("the endpoint other machines connect to: a wildcard bind address becomes the host name", arguments: [
+        ("tcp://0.0.0.0:40123", "tcp://node-7:40123"), ("tcp://[::]:5555", "tcp://node-7:5555"),
+        ("tcp://10.0.0.1:5555", "tcp://10.0.0.1:5555"), ("tcp://127.0.0.1:5555", "tcp://127.0.0.1:5555"),
+        ("ipc:///tmp/x.sock", "ipc:///tmp/x.sock"),
+    ])
+    func advertised(_ bound: String, _ expected: String) {
+        #expect(Endpoint.advertised(bound, host: "node-7") == expected)
+    }
 }

@@ -10,8 +10,9 @@ struct WorkerCommand: ParsableCommand {
             Each process connects to the coordinator, asks for a trial whenever it is free, streams \
             its metrics and reports its end, with heartbeats both ways. If the coordinator goes \
             away, workers reconnect with back-off; they leave when it says the sweep is over \
-            (or, with --stay, wait for the next coordinator). SIGINT or SIGTERM hands a running \
-            trial back at once.
+            (or, with --stay, wait for the next coordinator). SIGINT, SIGTERM or SIGHUP hands a running \
+            trial back at once. Exit status: 0 when the coordinator ended the sweep, 75 when \
+            no coordinator answered for --patience seconds.
             """
     )
 
