@@ -2,10 +2,11 @@
 # packages the build and the tests need. Sourced, not run. Safe to run again: it only installs
 # what is missing.
 
-# Debian packages the project needs to build (ZeroMQ), and in addition to test (network
-# namespaces for the several-hosts tests).
+# Debian packages the project needs to build (ZeroMQ), and in addition to test: network
+# namespaces for the several-hosts tests, a single-node Slurm and an OpenSSH server for the
+# cluster launchers' tests.
 BUILD_PACKAGES="libzmq3-dev"
-TEST_PACKAGES="iproute2"
+TEST_PACKAGES="iproute2 slurm-wlm munge openssh-server openssh-client"
 
 # Puts the Swift toolchain on PATH (it lives in /opt/swift on the project's machines).
 find_swift() {
@@ -28,5 +29,5 @@ ensure_packages() {
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
