@@ -47,6 +47,12 @@ public final class NetworkNamespaces: @unchecked Sendable {
         _ = try? Self.ip(["netns", "delete", hub])
     }
 
+    /// Gives every spoke a default route through the hub, so that each reaches all of the hub's
+    /// addresses (not only the one on its own link).
+    public func routeSpokesThroughHub() throws {
+        for spoke in spokes { try Self.check(["netns", "exec", spoke.name, "ip", "route", "add", "default", "via", spoke.hubAddress]) }
+    }
+
     /// Takes spoke `n`'s link down (a network split) or brings it back up.
     public func setLink(spoke n: Int, up: Bool) throws {
         let spoke = spokes[n]
