@@ -59,7 +59,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommandLineTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "TestSupport"]),
         // Sweeps end to end: real coordinator and worker processes over real sockets, several
-        // hosts in network namespaces (as root), faults injected.
-        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport"]),
+        // hosts in network namespaces (as root), faults injected; the launchers of cluster/ (Slurm,
+        // ssh, Kubernetes manifests, systemd) run for real.
+        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport",
+                                                             .product(name: "Yams", package: "Yams")]),
     ]
 )
