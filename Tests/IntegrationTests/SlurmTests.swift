@@ -65,7 +65,8 @@ struct SlurmTests {
         let sweep = try folder.write("small.yaml", Fixtures.small)
         let out = folder.file("results")
         let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, folder: folder)
-        #expect(try String(contentsOfFile: out + "/coordinator.endpoint", encoding: .utf8) == endpoint + "\n")
+        // Written as the coordinator's loop starts, just after it says where it listens.
+        #expect(waitUntil(timeout: 10) { (try? String(contentsOfFile: out + "/coordinator.endpoint", encoding: .utf8)) == endpoint + "\n" })
         let environment = ["DEPTHFARM": depthfarmBinary(), "DEPTHFARM_SLOW_WINDOW_MS": "20"]
         let array = try slurm.submit(["--array=0-1", "--output=\(folder.file("workers-%A_%a.log"))", Self.workersScript, out],
                                      environment: environment, directory: folder.path)
