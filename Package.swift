@@ -39,11 +39,14 @@ let package = Package(
             name: "TrialFarm",
             dependencies: ["TrainingCore", "ZeroMQ", "CSupport", .product(name: "Yams", package: "Yams")]
         ),
+        // depthfarm report: the sweep's figures as one self-contained HTML file (inline SVG).
+        .target(name: "SweepReport", dependencies: ["TrialFarm", "TrainingCore"]),
         .executableTarget(
             name: "depthfarm",
             dependencies: [
                 "TrainingCore",
                 "TrialFarm",
+                "SweepReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -55,13 +58,14 @@ let package = Package(
         .testTarget(name: "TrainingCoreTests", dependencies: ["TrainingCore", "AllocationCounter"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore", "ZeroMQ"]),
+        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "TrialFarm", "TrainingCore"]),
         // Helpers shared by the test targets: running processes, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommandLineTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "TestSupport"]),
         // Sweeps end to end: real coordinator and worker processes over real sockets, several
         // hosts in network namespaces (as root), faults injected; the launchers of cluster/ (Slurm,
-        // ssh, Kubernetes manifests, systemd) run for real.
-        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport",
+        // ssh, Kubernetes manifests, systemd) run for real; the report in a real browser.
+        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport", "SweepReport",
                                                              .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -524,7 +524,8 @@ public final class Coordinator {
         rate >= 100 ? String(Int(rate.rounded())) : String(Double(Int(rate * 10)) / 10)
     }
 
-    static func duration(_ seconds: Double) -> String {
+    /// A duration for people: 42s, 3m7s, 2h5m.
+    public static func duration(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
     }

@@ -127,16 +127,7 @@ public enum ResultFiles {
         }
         try summary.commit(to: summaryPath)
 
-        // Rank: configurations with a value first, best mean first; ties and the rest in plan order.
-        let maximize = plan.sweep.goal == .maximize
-        board.sort { a, b in
-            switch (a.statistics?.mean, b.statistics?.mean) {
-            case let (x?, y?) where x != y && !x.isNaN && !y.isNaN: return maximize ? x > y : x < y
-            case (_?, nil): return true
-            case (nil, _?): return false
-            default: return a.configuration < b.configuration
-            }
-        }
+        board = leaderboardOrder(board.map { $0.statistics?.mean }, goal: plan.sweep.goal).map { board[$0] }
         let leaderboard = try BufferedFile(temporaryFor: leaderboardPath)
         leaderboard.write(CSV.row(["rank", "config_id"] + varied + ["metric", "epoch", "n", "diverged", "failed", "mean", "std",
                                                                     "ci95_low", "ci95_high", "min", "max"]))
@@ -151,6 +142,19 @@ public enum ResultFiles {
             leaderboard.write(CSV.row(fields))
         }
         try leaderboard.commit(to: leaderboardPath)
+    }
+
+    /// The leaderboard's order of configurations given each one's mean of the sweep's metric (nil
+    /// where none completed): those with a value first, best first; ties and the rest in plan order.
+    public static func leaderboardOrder(_ means: [Double?], goal: Sweep.Goal) -> [Int] {
+        means.indices.sorted { a, b in
+            switch (means[a], means[b]) {
+            case let (x?, y?) where x != y && !x.isNaN && !y.isNaN: return goal == .maximize ? x > y : x < y
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return a < b
+            }
+        }
     }
 
     /// Calls `body` with the epoch, metric, lag and value fields of each per-epoch row (empty

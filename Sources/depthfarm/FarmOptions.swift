@@ -1,4 +1,5 @@
 import ArgumentParser
+import SweepReport
 import TrialFarm
 
 /// Options shared by the commands that coordinate a sweep (`run`, `coordinator`).
@@ -20,6 +21,9 @@ struct FarmOptions: ParsableArguments {
 
     @Flag(help: "Start the output folder afresh if it holds another sweep's results.")
     var force = false
+
+    @Flag(help: "When the sweep ends (or is stopped), write its figures to report.html in the output folder (as `depthfarm report`).")
+    var report = false
 
     func validate() throws {
         guard maxTrials >= 1 else { throw ValidationError("--max-trials must be at least 1 (got \(maxTrials))") }
@@ -48,6 +52,19 @@ struct FarmOptions: ParsableArguments {
         } catch let error as InputError {
             throw InputError(path, error.message)
         }
+    }
+}
+
+/// Writes `folder`'s report.html if `--report` asked for it, and says where; a failure to write it
+/// is reported but does not change the sweep's outcome.
+func writeReport(_ farm: FarmOptions, folder: String, console: Console) {
+    guard farm.report else { return }
+    let destination = folder + "/report.html"
+    do {
+        try SweepReport.write(folder: folder, to: destination)
+        console.log("report: \(destination)")
+    } catch {
+        console.log("error: the report could not be written: \(error)")
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import TrainingCore
 
 /// The README's reference sections against the code they describe.
@@ -23,6 +24,25 @@ import TrainingCore
         let readme = try Self.readme()
         for metric in Metric.allCases where !metric.rawValue.hasPrefix("weight_hh_l1") {
             #expect(readme.contains("`\(metric.rawValue)`"), "\(metric.rawValue)")
+        }
+    }
+
+    @Test("every subcommand has a row in the README's command table, and every option of each is documented")
+    func commands() throws {
+        let readme = try Self.readme()
+        let help = try runDepthFarm(["--help"]).standardOutput
+        let list = try #require(help.range(of: "SUBCOMMANDS:")).upperBound
+        // The list runs to the first empty line.
+        let subcommands = help[list...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst().prefix { !$0.isEmpty }.compactMap { line in
+            line.hasPrefix("  ") && !line.hasPrefix("   ") ? line.split(separator: " ").first.map(String.init) : nil
+        }
+        #expect(subcommands.count == 8)
+        for command in subcommands {
+            #expect(readme.contains("| `depthfarm \(command)"), "\(command)")
+            let options = try runDepthFarm([command, "--help"]).standardOutput.matches(of: #/--[a-z][a-z0-9-]+/#).map { String($0.0) }
+            for option in Set(options).subtracting(["--help", "--version"]) {
+                #expect(readme.contains(option), "\(command) \(option)")
+            }
         }
     }
 }

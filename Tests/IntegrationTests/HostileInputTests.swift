@@ -82,6 +82,10 @@ import ZeroMQ
         (["worker", "--connect", "tcp://127.0.0.1:5555", "--curve-server-key", "KEYS/missing.public", "--curve-secret-key", "KEYS/c.secret"],
          "cannot read 'KEYS/missing.public': No such file or directory"),
         (["summarize", "KEYS"], "holds no sweep results (no sweep.yaml)"),
+        (["report", "KEYS"], "holds no sweep results (no sweep.yaml)"),
+        (["report", "OUT", "--group-by", "hiden"], "--group-by hiden: not a parameter (one of: task, method, layers, hidden,"),
+        (["report", "OUT", "--out", "EMPTY/missing/report.html"], "cannot write 'EMPTY/missing/report.html': No such file or directory"),
+        (["report", "OUT", "--smooth", "0"], "--smooth must be in 1 … 1000000 (got 0)"),
         (["keygen", "c", "--out", "KEYS"], "KEYS/c.public: exists (add --force to replace it)"),
         (["keygen", "../escape", "--out", "KEYS"], "use letters, digits, '-', '_' and '.' only"),
     ]

@@ -4,9 +4,9 @@
 
 # Debian packages the project needs to build (ZeroMQ), and in addition to test: network
 # namespaces for the several-hosts tests, a single-node Slurm and an OpenSSH server for the
-# cluster launchers' tests.
+# cluster launchers' tests, headless Chromium (and a font) to look at the report.
 BUILD_PACKAGES="libzmq3-dev"
-TEST_PACKAGES="iproute2 slurm-wlm munge openssh-server openssh-client"
+TEST_PACKAGES="iproute2 slurm-wlm munge openssh-server openssh-client chromium fonts-dejavu-core"
 
 # Puts the Swift toolchain on PATH (it lives in /opt/swift on the project's machines).
 find_swift() {

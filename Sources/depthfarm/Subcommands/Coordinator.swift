@@ -49,6 +49,7 @@ struct CoordinatorCommand: ParsableCommand {
         let report = try coordinator.run(shouldStop: { Interruption.requested })
         let (whole, fraction) = (clock.now - start).components
         for line in SweepSummary.lines(report, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.log(line) }
+        writeReport(farm, folder: folder, console: console)
         throw exitStatus(report)
     }
 }

@@ -51,6 +51,7 @@ struct Run: ParsableCommand {
         local?.wait(timeout: 10)
         let (whole, fraction) = (clock.now - start).components
         for line in SweepSummary.lines(report, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.log(line) }
+        writeReport(farm, folder: folder, console: console)
         throw exitStatus(report)
     }
 }

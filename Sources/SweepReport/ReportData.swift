@@ -1,0 +1,114 @@
+import TrainingCore
+import TrialFarm
+
+/// What a report shows, gathered in one pass over an output folder's finished trials. Trials are
+/// read one at a time from the folder's durable store (the journal and completed.csv, as
+/// `summarize` reads them), never the whole sweep at once — which also works while the sweep
+/// runs, when metrics.csv is not yet written. Statistics are across the completed trials of each
+/// series; diverged trials are counted, not averaged (as in summary.csv).
+struct ReportData {
+    /// A curve's identity: which series, which metric, and the lag (−1 for none).
+    struct Key: Hashable {
+        var series: Int
+        var metric: Metric
+        var lag: Int
+    }
+
+    let plan: SweepPlan
+    /// The series: one per configuration, or one per value of the --group-by parameter. Their
+    /// labels, and each configuration's series.
+    let seriesNames: [String]
+    let seriesOfConfiguration: [Int]
+    /// Per series: trials completed (and averaged), diverged, failed, not finished.
+    var completed: [Int], diverged: [Int], failed: [Int], pending: [Int]
+    /// Series with BPTD trials (their per-lag charts).
+    var bptdSeries: Set<Int> = []
+    /// Per-epoch metrics by epoch; per-window metrics by window (step); the ‖∂L/∂h_t‖ probe of each
+    /// trial's last epoch by lag.
+    var perEpoch: [Key: [Int: RunningStatistics]] = [:]
+    var perWindow: [Key: [Int: RunningStatistics]] = [:]
+    var probe: [Key: [Int: RunningStatistics]] = [:]
+    /// Per configuration: the sweep's metric at its last epoch (the leaderboard's statistic).
+    var ranked: [RunningStatistics?]
+    /// Per configuration: completed, diverged and failed trials.
+    var configurationCounts: [(completed: Int, diverged: Int, failed: Int)]
+
+    static let epochMetrics: [Metric] = [.testAccuracy, .trainLoss, .testLoss, .trainAccuracy]
+    static let windowMetrics: [Metric] = [.trainLoss, .gradCosine, .gradNorm, .weightHHFirstMomentNorm,
+                                          .weightHHSecondMomentNorm, .weightHHSigmaMax]
+
+    init(store: ResultStore, groupBy: String?) throws {
+        let plan = store.plan
+        self.plan = plan
+        let values = plan.configurations.map(\.parameterValues)
+        if let groupBy {
+            let labels = values.map { "\(groupBy)=\($0.first { $0.name == groupBy }!.value.description)" }
+            var names: [String] = []
+            for label in labels where !names.contains(label) { names.append(label) }
+            seriesNames = names
+            seriesOfConfiguration = labels.map { names.firstIndex(of: $0)! }
+        } else {
+            seriesNames = values.enumerated().map { index, configuration in
+                plan.variedParameters.isEmpty ? "config \(SweepPlan.hex(plan.configurationIDs[index]).prefix(8))"
+                    : plan.variedParameters.map { name in "\(name)=\(configuration.first { $0.name == name }!.value.description)" }
+                        .joined(separator: " ")
+            }
+            seriesOfConfiguration = Array(plan.configurations.indices)
+        }
+        let zeros = [Int](repeating: 0, count: seriesNames.count)
+        (completed, diverged, failed, pending) = (zeros, zeros, zeros, zeros)
+        ranked = [RunningStatistics?](repeating: nil, count: plan.configurations.count)
+        configurationCounts = [(Int, Int, Int)](repeating: (0, 0, 0), count: plan.configurations.count)
+
+        for (index, trial) in plan.trials.enumerated() {
+            let configuration = Int(trial.configuration), series = seriesOfConfiguration[configuration]
+            guard let entry = store.finished[index] else { pending[series] += 1; continue }
+            if entry.kind == .failed { failed[series] += 1; configurationCounts[configuration].failed += 1; continue }
+            if entry.outcome?.status == .diverged { diverged[series] += 1; configurationCounts[configuration].diverged += 1; continue }
+            completed[series] += 1
+            configurationCounts[configuration].completed += 1
+            let config = plan.configurations[configuration]
+            if config.method == .bptd { bptdSeries.insert(series) }
+            var probeRows: [(epoch: Int, lag: Int, value: Double)] = []
+            var rows = try store.rows(index)
+            MetricRows.forEach(&rows) { epoch, step, metric, lag, value in
+                if let step {
+                    guard Self.windowMetrics.contains(metric) else { return }
+                    perWindow[Key(series: series, metric: metric, lag: lag ?? -1), default: [:]][step, default: RunningStatistics()].add(value)
+                } else if metric == .stateGradientNorm, let lag {
+                    probeRows.append((epoch, lag, value))
+                } else if Self.epochMetrics.contains(metric) {
+                    perEpoch[Key(series: series, metric: metric, lag: lag ?? -1), default: [:]][epoch, default: RunningStatistics()].add(value)
+                    if metric == plan.sweep.metric && epoch == config.epochs && lag == nil {
+                        if ranked[configuration] == nil { ranked[configuration] = RunningStatistics() }
+                        ranked[configuration]!.add(value)
+                    }
+                }
+            }
+            if let last = probeRows.map(\.epoch).max() {
+                for row in probeRows where row.epoch == last {
+                    probe[Key(series: series, metric: .stateGradientNorm, lag: -1), default: [:]][row.lag, default: RunningStatistics()].add(row.value)
+                }
+            }
+        }
+    }
+
+    /// A curve of per-epoch or per-window statistics: x ascending, with bands.
+    static func points(_ statistics: [Int: RunningStatistics]?) -> [SeriesPoint] {
+        (statistics ?? [:]).keys.sorted().map { SeriesPoint(x: Double($0), statistics![$0]!) }
+    }
+
+    /// The lags that have per-window rows of `metric` in `series`, ascending.
+    func lags(_ metric: Metric, series: Int) -> [Int] {
+        perWindow.keys.filter { $0.series == series && $0.metric == metric && $0.lag >= 0 }.map(\.lag).sorted()
+    }
+
+    /// The trials of `series`, in words: "8 completed, 1 diverged".
+    func counts(_ series: Int) -> String {
+        var parts = ["\(completed[series]) completed"]
+        if diverged[series] > 0 { parts.append("\(diverged[series]) diverged") }
+        if failed[series] > 0 { parts.append("\(failed[series]) failed") }
+        if pending[series] > 0 { parts.append("\(pending[series]) not finished") }
+        return parts.joined(separator: ", ")
+    }
+}

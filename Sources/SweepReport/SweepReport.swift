@@ -1,0 +1,211 @@
+import Foundation
+import TrainingCore
+import TrialFarm
+
+/// `depthfarm report`: one self-contained HTML file — inline SVG and CSS, no scripts, fonts or
+/// anything else fetched — with the figures of the BPTD write-up for a sweep's output folder: the
+/// learning curves averaged over seeds with 95% confidence bands, the ‖∂L/∂h_t‖ probe, and for
+/// BPTD the per-lag gradient cosines, gradient norms and Adam moments, and W_hh's largest
+/// singular value. Works on a folder whose sweep still runs (what has finished so far).
+public enum SweepReport {
+    /// Options of a report.
+    public struct Options: Sendable {
+        /// One curve per value of this parameter (trials of every configuration with that value
+        /// averaged together) instead of one per configuration.
+        public var groupBy: String?
+        /// The moving average of the gradient cosines, in training windows.
+        public var smoothingWindows = 20
+        public init(groupBy: String? = nil) { self.groupBy = groupBy }
+    }
+
+    /// Writes the report of the sweep in `folder` to `destination`, atomically.
+    public static func write(folder: String, to destination: String, options: Options = Options()) throws {
+        let plan = try ResultFolder.plan(folder)
+        if let groupBy = options.groupBy {
+            let names = TrialConfig.parameterNames.filter { $0 != "seed" }
+            guard names.contains(groupBy) else {
+                throw InputError("--group-by \(groupBy)", "not a parameter (one of: \(names.joined(separator: ", ")))")
+            }
+        }
+        let store = try ResultStore(folder: folder, plan: plan, readOnly: true)
+        let data = try ReportData(store: store, groupBy: options.groupBy)
+        let page = html(data, counts: ResultFolder.report(store), seconds: ResultFolder.elapsed(store),
+                        running: FileSystem.exists(folder + "/" + Coordinator.endpointFileName), options: options)
+        let file = try BufferedFile(temporaryFor: destination)
+        file.write(page)
+        try file.commit(to: destination)
+    }
+
+    static func html(_ data: ReportData, counts: CoordinatorReport, seconds: Double, running: Bool, options: Options) -> String {
+        let plan = data.plan
+        let total = plan.trials.count
+        let state = running ? "running: partial results" : counts.pending > 0 ? "not finished (interrupted?): partial results" : "finished"
+        var page = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <title>DepthFarm report: \(HTML.escape(plan.sweep.name))</title>
+            <style>\(style)</style>
+            </head>
+            <body>
+            <header>
+            <h1>\(HTML.escape(plan.sweep.name))</h1>
+            <p class="meta">DepthFarm \(HTML.escape(DepthFarmVersion.current)) report, \(HTML.escape(timestamp())) — sweep \(HTML.escape(state))</p>
+            </header>
+
+            """
+        // Overview.
+        page += "<section id=\"overview\">\n<h2>Overview</h2>\n<table class=\"facts\">\n"
+        let facts: [(String, String)] = [
+            ("Trials", "\(total) (\(plan.configurations.count) configuration\(plan.configurations.count == 1 ? "" : "s") × \(plan.sweep.seeds.count) seed\(plan.sweep.seeds.count == 1 ? "" : "s"))"),
+            ("Completed", String(counts.completed)), ("Diverged", String(counts.diverged)), ("Failed", String(counts.failed)),
+            ("Not finished", String(counts.pending)),
+            ("Wall time", "\(Coordinator.duration(seconds)) (first trial's start to last trial's end)"),
+            ("Varied", plan.variedParameters.isEmpty ? "nothing" : plan.variedParameters.map { name in
+                let values = plan.configurations.map { $0.parameterValues.first { $0.name == name }!.value.description }
+                return "\(name) ∈ {\(values.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", "))}"
+            }.joined(separator: "; ")),
+            ("Curves", options.groupBy.map { "one per value of \($0), its configurations' trials averaged together" } ?? "one per configuration"),
+        ]
+        for (name, value) in facts { page += "<tr><th>\(HTML.escape(name))</th><td>\(HTML.escape(value))</td></tr>\n" }
+        page += "</table>\n" + leaderboard(data) + "</section>\n"
+
+        // Learning curves.
+        var charts = ChartNumbering()
+        let series = data.seriesNames.indices
+        let name = { (s: Int) in "\(data.seriesNames[s]) (\(data.counts(s)))" }
+        func epochChart(_ metric: Metric, _ title: String, _ unit: String, fraction: Bool = false, note: String = "") -> LineChart {
+            LineChart(id: charts.next(), title: title, xLabel: "epoch", yLabel: unit,
+                      series: series.map { LineChart.Series(name: name($0), color: Palette.category($0),
+                                                            points: ReportData.points(data.perEpoch[.init(series: $0, metric: metric, lag: -1)])) },
+                      yLimits: fraction ? 0...1 : nil, integerX: true, markers: true,
+                      note: note + "Mean across seeds, with its 95% confidence interval (Student's t) shaded.")
+        }
+        // How often per-window metrics were recorded, where the whole sweep agrees.
+        let every = Set(plan.configurations.map(\.metricsEvery))
+        let recorded = every.count == 1 ? " (recorded every \(every.first!) windows)" : ""
+        page += "<section id=\"learning\">\n<h2>Learning curves</h2>\n<div class=\"charts\">\n"
+        page += epochChart(.testAccuracy, "Test accuracy per epoch", "test accuracy (fraction correct)", fraction: true).html
+        page += epochChart(.trainLoss, "Train loss per epoch", "train loss (nats)", note: "The mean over the epoch's windows. ").html
+        page += LineChart(id: charts.next(), title: "Train loss per window", xLabel: "training window (parameter update)",
+                          yLabel: "train loss (nats)",
+                          series: series.map { LineChart.Series(name: name($0), color: Palette.category($0),
+                                                                points: SeriesPoint.thinned(ReportData.points(data.perWindow[.init(series: $0, metric: .trainLoss, lag: -1)]), limit: 400)) },
+                          note: "Mean across seeds of each recorded window\(recorded), 95% band shaded.").html
+        page += epochChart(.testLoss, "Test loss per epoch", "test loss (nats)").html
+        page += epochChart(.trainAccuracy, "Train accuracy per epoch", "train accuracy (fraction correct)", fraction: true).html
+        page += "</div>\n</section>\n"
+
+        // The vanishing-gradient probe.
+        page += "<section id=\"probe\">\n<h2>Vanishing gradients</h2>\n<div class=\"charts\">\n"
+        page += LineChart(id: charts.next(), title: "‖∂L/∂h_t‖ in the last window", xLabel: "steps before the window's end (T − t)",
+                          yLabel: "‖∂L/∂h_t‖ (log scale)",
+                          series: series.map { LineChart.Series(name: name($0), color: Palette.category($0),
+                                                                points: ReportData.points(data.probe[.init(series: $0, metric: .stateGradientNorm, lag: -1)])) },
+                          logY: true, integerX: true, markers: true,
+                          note: "The norm of the loss's gradient with respect to each hidden state of the last training window of the last epoch, mean across seeds: how fast it decays into the past.").html
+        page += LineChart(id: charts.next(), title: "Largest singular value of W_hh", xLabel: "training window (parameter update)",
+                          yLabel: "σ_max(weight_hh_l0)",
+                          series: series.map { LineChart.Series(name: name($0), color: Palette.category($0),
+                                                                points: SeriesPoint.thinned(ReportData.points(data.perWindow[.init(series: $0, metric: .weightHHSigmaMax, lag: -1)]), limit: 400)) },
+                          note: "Above 1 the recurrence can amplify; below 1 it contracts. Mean across seeds, 95% band shaded.").html
+        page += "</div>\n</section>\n"
+
+        // BPTD: one optimizer per lag.
+        let bptd = series.filter { data.bptdSeries.contains($0) }
+        if !bptd.isEmpty {
+            page += "<section id=\"bptd\">\n<h2>BPTD: one optimizer per temporal lag</h2>\n"
+            page += "<p>For each lag Δ, the gradient group G[Δ] and its own optimizer; lines coloured from Δ = 0 (dark) to the longest lag (yellow). Means across seeds.</p>\n"
+            for s in bptd {
+                page += "<h3 class=\"series\">\(HTML.escape(name(s)))</h3>\n<div class=\"charts\">\n"
+                func lagChart(_ metric: Metric, _ title: String, _ unit: String, logY: Bool, smooth: Bool, note: String) -> LineChart {
+                    let lags = data.lags(metric, series: s)
+                    let top = Double(max(lags.last ?? 1, 1))
+                    return LineChart(id: charts.next(), title: "\(title) — \(data.seriesNames[s])", xLabel: "training window (parameter update)",
+                                     yLabel: unit,
+                                     series: lags.map { lag in
+                                         let points = ReportData.points(data.perWindow[.init(series: s, metric: metric, lag: lag)]).map {
+                                             SeriesPoint(x: $0.x, y: $0.y)  // per-lag lines without bands: twenty bands hide each other
+                                         }
+                                         return LineChart.Series(name: "Δ = \(lag)", color: Palette.sequential(Double(lag) / top),
+                                                                 points: SeriesPoint.thinned(smooth ? MovingAverage.trailing(points, window: Double(options.smoothingWindows)) : points, limit: 400))
+                                     },
+                                     logY: logY, note: note)
+                }
+                page += lagChart(.gradCosine, "Cosine of consecutive gradients per lag", "cos(G[Δ] now, G[Δ] one window before)", logY: false, smooth: true,
+                                 note: "Each lag's gradient against its value one window before: how consistently that optimizer is pushed. \(options.smoothingWindows)-window trailing moving average\(recorded).").html
+                page += lagChart(.gradNorm, "Gradient norm per lag", "‖G[Δ]‖ before clipping (log scale)", logY: true, smooth: false,
+                                 note: "The L2 norm of each lag group's gradient before clipping.").html
+                page += lagChart(.weightHHFirstMomentNorm, "First moment of W_hh per lag", "‖m‖ of weight_hh_l0 (log scale)", logY: true, smooth: false,
+                                 note: "The norm of each lag optimizer's first moment (Adam's exp_avg) for W_hh.").html
+                page += lagChart(.weightHHSecondMomentNorm, "Second moment of W_hh per lag", "‖v‖ of weight_hh_l0 (log scale)", logY: true, smooth: false,
+                                 note: "The norm of each lag optimizer's second moment (Adam's exp_avg_sq) for W_hh.").html
+                page += "</div>\n"
+            }
+            page += "</section>\n"
+        }
+        page += "<footer>Made by <code>depthfarm report</code> from the output folder's journal and completed trials; the numbers are those of summary.csv and metrics.csv.</footer>\n</body>\n</html>\n"
+        return page
+    }
+
+    /// The leaderboard, computed from the trials read (leaderboard.csv may be older while the sweep runs).
+    static func leaderboard(_ data: ReportData) -> String {
+        let plan = data.plan
+        let order = ResultFiles.leaderboardOrder(data.ranked.map { $0?.mean }, goal: plan.sweep.goal)
+        let epochs = Set(plan.configurations.map(\.epochs))
+        var text = "<h3>Leaderboard: \(HTML.escape(plan.sweep.metric.rawValue)) at the last epoch\(epochs.count == 1 ? " (\(epochs.first!))" : ""), "
+            + "\(plan.sweep.goal == .maximize ? "highest" : "lowest") first</h3>\n<table class=\"board\">\n<tr><th>rank</th>"
+        for name in plan.variedParameters { text += "<th>\(HTML.escape(name))</th>" }
+        text += "<th>mean</th><th>95% CI</th><th>std</th><th>n</th><th>diverged</th><th>failed</th></tr>\n"
+        let number = { (value: Double) in String(format: "%.4g", value) }
+        for (rank, configuration) in order.enumerated() {
+            let values = plan.configurations[configuration].parameterValues
+            text += "<tr><td>\(rank + 1)</td>"
+            for name in plan.variedParameters { text += "<td>\(HTML.escape(values.first { $0.name == name }!.value.description))</td>" }
+            let statistics = data.ranked[configuration]
+            let interval = statistics?.confidenceInterval95.map { "[\(number($0.low)), \(number($0.high))]" } ?? ""
+            let counts = data.configurationCounts[configuration]
+            text += "<td>\(statistics.map { number($0.mean) } ?? "")</td><td>\(interval)</td>"
+                + "<td>\(statistics?.standardDeviation.map(number) ?? "")</td><td>\(counts.completed)</td>"
+                + "<td>\(counts.diverged)</td><td>\(counts.failed)</td></tr>\n"
+        }
+        return text + "</table>\n"
+    }
+
+    static func timestamp() -> String { Date().formatted(.iso8601) }
+
+    /// Chart ids in page order.
+    struct ChartNumbering {
+        var count = 0
+        mutating func next() -> String {
+            count += 1
+            return "chart-\(count)"
+        }
+    }
+
+    static let style = """
+
+        body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Helvetica, Arial, sans-serif; color: #1b1b1b; margin: 0 auto; max-width: 1320px; padding: 1rem 1.5rem 3rem; }
+        h1 { font-size: 1.6rem; margin: 0.5rem 0 0; } h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2rem; }
+        h3 { font-size: 1rem; margin: 0.6rem 0 0.3rem; } h3.series { margin-top: 1.4rem; }
+        .meta { color: #555; margin: 0.2rem 0 0; }
+        table { border-collapse: collapse; margin: 0.4rem 0 1rem; font-variant-numeric: tabular-nums; }
+        th, td { padding: 0.2rem 0.7rem; text-align: left; border-bottom: 1px solid #e4e4e4; }
+        table.facts th { color: #555; font-weight: 600; }
+        table.board th { background: #f3f3f3; }
+        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 1rem 1.6rem; }
+        figure.chart { margin: 0; break-inside: avoid; page-break-inside: avoid; }
+        figure.chart svg { width: 100%; height: auto; display: block; }
+        figure.chart figcaption, .empty { color: #555; font-size: 0.85rem; }
+        svg text { font-family: inherit; fill: #333; font-size: 13px; } svg .axis { font-size: 14px; fill: #1b1b1b; }
+        svg .grid line { stroke: #e6e6e6; stroke-width: 1; } svg .frame { fill: none; stroke: #888; stroke-width: 1; }
+        svg .line { fill: none; stroke-width: 2; stroke-linejoin: round; } svg .band { opacity: 0.18; stroke: none; }
+        .legend { display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; font-size: 0.85rem; margin: 0.2rem 0 0.2rem 3rem; }
+        .legend i { display: inline-block; width: 1.4em; border-top: 4px solid; vertical-align: middle; margin-right: 0.35em; }
+        footer { margin-top: 2.5rem; color: #666; font-size: 0.85rem; }
+        @media print { body { max-width: none; padding: 0; font-size: 11pt; } .charts { grid-template-columns: 1fr 1fr; } h2 { break-after: avoid; } }
+
+        """
+}

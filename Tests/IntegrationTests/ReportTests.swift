@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import TestSupport
+import TrainingCore
+import TrialFarm
+@testable import SweepReport
+
+/// `depthfarm report` and `run --report`: the numbers, a real browser, a sweep still running.
+@Suite struct ReportTests {
+    /// Chromium, where Debian puts it.
+    static let chromium = "/usr/bin/chromium"
+
+    /// The small sweep, run into `folder/out` with `--report`.
+    static func finishedSweep(_ folder: TemporaryFolder) throws -> (sweep: String, out: String, result: ProcessResult) {
+        let sweep = try folder.write("small.yaml", Fixtures.small)
+        let out = folder.file("out")
+        return (sweep, out, try runDepthFarm(["run", sweep, "--out", out, "--workers", "2", "--report"]))
+    }
+
+    @Test("the report's statistics are summary.csv's, bit for bit; its leaderboard is leaderboard.csv's; groups average their trials")
+    func numbers() throws {
+        let folder = TemporaryFolder()
+        let (_, out, result) = try Self.finishedSweep(folder)
+        #expect(result.status == 0 && result.standardError.contains("report: \(out)/report.html"))
+        let plan = try ResultFolder.plan(out)
+        let store = try ResultStore(folder: out, plan: plan, readOnly: true)
+        let data = try ReportData(store: store, groupBy: nil)
+        let configurationOf = Dictionary(uniqueKeysWithValues: plan.configurationIDs.enumerated().map { (SweepPlan.hex($1), $0) })
+        let summary = try Fixtures.rows(out + "/summary.csv")
+        let column = { (name: String) in summary[0].firstIndex(of: name)! }
+        var compared = 0
+        for row in summary.dropFirst() {
+            guard let metric = Metric(rawValue: row[column("metric")]), ReportData.epochMetrics.contains(metric), row[column("lag")].isEmpty
+            else { continue }
+            let series = data.seriesOfConfiguration[try #require(configurationOf[row[column("config_id")]])]
+            let statistics = try #require(data.perEpoch[.init(series: series, metric: metric, lag: -1)]?[Int(row[column("epoch")])!])
+            let point = SeriesPoint(x: 0, statistics)
+            #expect(String(statistics.count) == row[column("n")])
+            #expect(point.y == Double(row[column("mean")]) && point.low == Double(row[column("ci95_low")]) && point.high == Double(row[column("ci95_high")]))
+            compared += 1
+        }
+        #expect(compared == 4 * 2 * 4)  // configurations × epochs × per-epoch metrics
+        let leaderboard = try Fixtures.rows(out + "/leaderboard.csv").dropFirst().map { $0[1] }
+        let order = ResultFiles.leaderboardOrder(data.ranked.map { $0?.mean }, goal: plan.sweep.goal)
+        #expect(order.map { SweepPlan.hex(plan.configurationIDs[$0]) } == leaderboard)
+
+        // Grouped by method: the last epoch's test accuracy is the mean of that method's trials in trials.csv.
+        let grouped = try ReportData(store: store, groupBy: "method")
+        #expect(grouped.seriesNames == ["method=bptt", "method=bptd"])
+        for (series, method) in ["bptt", "bptd"].enumerated() {
+            let values = try Fixtures.trials(out).filter { $0["method"] == method }.map { Double($0["test_acc"]!)! }
+            let mean = try #require(grouped.perEpoch[.init(series: series, metric: .testAccuracy, lag: -1)]?[2]).mean
+            #expect(values.count == 6 && abs(mean - values.reduce(0, +) / 6) < 1e-12)
+        }
+        // BPTD's per-lag rows: lags 0 … bptt_t − 1 for the two BPTD configurations.
+        #expect(data.bptdSeries.count == 2)
+        for series in data.bptdSeries { #expect(data.lags(.gradCosine, series: series) == Array(0..<10)) }
+    }
+
+    @Test("in headless Chromium the report loads without errors and shows every chart; the screenshot is kept",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: ReportTests.chromium), "Chromium is not installed (scripts/test installs Debian's chromium)"))
+    func browser() throws {
+        let folder = TemporaryFolder()
+        let (_, out, result) = try Self.finishedSweep(folder)
+        #expect(result.status == 0)
+        let report = out + "/report.html"
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+        // Self-contained: nothing to fetch.
+        #expect(!html.contains("src=") && !html.contains("href=") && !html.contains("<script") && !html.contains("@import"))
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
+        let dom = try run("/usr/bin/timeout", ["120", Self.chromium] + flags + ["--dump-dom", "file://" + report])
+        #expect(dom.status == 0 && dom.standardOutput.contains("</html>"), "\(dom.standardError.suffix(2000))")
+        for problem in ["CONSOLE", "Uncaught", "Failed to load resource", "net::ERR_"] {
+            #expect(!dom.standardError.contains(problem), "\(dom.standardError.suffix(2000))")
+        }
+        let titles = dom.standardOutput.matches(of: #/<h3>([^<]*)</h3>/#).map { String($0.1) }
+        var expected = ["Test accuracy per epoch", "Train loss per epoch", "Train loss per window", "Test loss per epoch",
+                        "Train accuracy per epoch", "‖∂L/∂h_t‖ in the last window", "Largest singular value of W_hh"]
+        for hidden in [4, 8] {
+            expected += ["Cosine of consecutive gradients per lag", "Gradient norm per lag", "First moment of W_hh per lag",
+                         "Second moment of W_hh per lag"].map { "\($0) — method=bptd hidden=\(hidden)" }
+        }
+        #expect(titles.filter { !$0.hasPrefix("Leaderboard") } == expected)
+        #expect(dom.standardOutput.components(separatedBy: "<svg").count - 1 == expected.count)
+        #expect(!dom.standardOutput.contains("No data yet."))
+        #expect(dom.standardOutput.contains("Leaderboard: test_acc at the last epoch (2), highest first"))
+
+        let artifacts = repositoryRoot + "/.test-artifacts"
+        try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+        let screenshot = artifacts + "/report.png"
+        try? FileManager.default.removeItem(atPath: screenshot)
+        let shot = try run("/usr/bin/timeout", ["120", Self.chromium] + flags + ["--window-size=1320,5600", "--screenshot=" + screenshot, "file://" + report])
+        #expect(shot.status == 0, "\(shot.standardError.suffix(2000))")
+        let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(png.count > 100_000, "a blank page makes a PNG of a few kilobytes")  // charts drawn
+        print("report screenshot: \(screenshot) (\(png.count / 1024) KiB)")
+    }
+
+    @Test("a sweep still running: the report shows what has finished, and the sweep goes on undisturbed")
+    func running() throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("small.yaml", Fixtures.small)
+        let out = folder.file("out")
+        let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, folder: folder)
+        let worker = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "1"], folder: folder, name: "worker",
+                                           environment: ["DEPTHFARM_SLOW_WINDOW_MS": "30"])
+        #expect(waitUntil(timeout: 60) {
+            ((try? String(contentsOfFile: out + "/journal.log", encoding: .utf8)) ?? "").split(separator: "\n").count >= 3
+        })
+        let result = try runDepthFarm(["report", out, "--out", folder.file("partial.html"), "--group-by", "hidden"])
+        #expect(result.status == 0 && result.standardOutput == "report: \(folder.file("partial.html"))\n", "\(result.standardError)")
+        let html = try String(contentsOfFile: folder.file("partial.html"), encoding: .utf8)
+        #expect(html.contains("sweep running: partial results"))
+        let notFinished = try #require(html.firstMatch(of: #/<th>Not finished</th><td>(\d+)</td>/#)).1
+        #expect(Int(notFinished)! > 0 && Int(notFinished)! < 12)
+        #expect(html.contains("hidden=4 (") && html.contains("one per value of hidden"))
+        #expect(coordinator.wait(timeout: 120) == 0 && worker.wait(timeout: 20) == 0)
+        #expect(try Fixtures.trials(out).allSatisfy { $0["status"] == "completed" })
+    }
+}
