@@ -30,7 +30,7 @@ public enum SweepReport {
         let store = try ResultStore(folder: folder, plan: plan, readOnly: true)
         let data = try ReportData(store: store, groupBy: options.groupBy)
         let page = html(data, counts: ResultFolder.report(store), seconds: ResultFolder.elapsed(store),
-                        running: FileSystem.exists(folder + "/" + Coordinator.endpointFileName), options: options)
+                        running: Journal.isInUse(folder: folder), options: options)
         let file = try BufferedFile(temporaryFor: destination)
         file.write(page)
         try file.commit(to: destination)

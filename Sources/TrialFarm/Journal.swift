@@ -66,6 +66,15 @@ public final class Journal {
         return (journal, entries)
     }
 
+    /// Whether a coordinator has the journal in `folder` open now (it holds the journal's lock
+    /// while it runs; the lock goes with the process, however it ends).
+    public static func isInUse(folder: String) -> Bool {
+        let fd = Glibc.open(folder + "/" + fileName, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
+    }
+
     /// The entries of the journal in `folder` (none if there is none), and how many bytes of it
     /// are whole lines.
     public static func read(folder: String, sweepID: String) throws -> (entries: [Entry], wholeBytes: Int) {

@@ -28,21 +28,13 @@ import TrialFarm
         return try Fixtures.metricsWithoutTiming(out)
     }
 
-    /// How many `done` lines the journal has for each trial.
-    static func journaled(_ folder: String) throws -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for line in try String(contentsOfFile: folder + "/journal.log", encoding: .utf8).split(separator: "\n") where line.hasPrefix("done\t") {
-            counts[String(line.split(separator: "\t")[1]), default: 0] += 1
-        }
-        return counts
-    }
 
     /// Every trial completed once, journaled once, with the undisturbed run's metrics.
     static func expectExactlyOnce(_ out: String, trials: Int, undisturbed: String) throws {
         let rows = try Fixtures.trials(out)
         #expect(rows.count == trials && Set(rows.map { $0["trial_id"]! }).count == trials)
         #expect(rows.allSatisfy { $0["status"] == "completed" })
-        let journal = try journaled(out)
+        let journal = try Fixtures.journaled(out)
         #expect(journal.count == trials && journal.values.allSatisfy { $0 == 1 })
         #expect(try Fixtures.metricsWithoutTiming(out) == undisturbed)
         #expect(Fixtures.partials(out).isEmpty)
@@ -88,10 +80,10 @@ import TrialFarm
         #expect(Fixtures.endpoint(of: first) != nil)
         let workers = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "2"], folder: folder, name: "workers",
                                             environment: ["DEPTHFARM_SLOW_WINDOW_MS": "10"])
-        #expect(waitUntil(timeout: 60) { ((try? Self.journaled(out))?.count ?? 0) >= 40 })
+        #expect(Fixtures.waitForFinished(out, count: 40))
         first.signal(SIGKILL)
         #expect(first.wait(timeout: 10) == 137)
-        let before = try Self.journaled(out)
+        let before = try Fixtures.journaled(out)
         #expect(before.count >= 40 && before.count < 210)
         // A torn last line, as a crash in the middle of an append would leave.
         let journal = try FileHandle(forWritingTo: URL(fileURLWithPath: out + "/journal.log"))
@@ -117,14 +109,14 @@ import TrialFarm
         let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, folder: folder)
         let workers = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "2"], folder: folder, name: "workers",
                                             environment: ["DEPTHFARM_SLOW_WINDOW_MS": "10"])
-        #expect(waitUntil(timeout: 60) { ((try? Self.journaled(out))?.count ?? 0) >= 20 })
+        #expect(Fixtures.waitForFinished(out, count: 20))
         coordinator.signal(SIGTERM)
         #expect(coordinator.wait(timeout: 20) == 143)
         #expect(workers.wait(timeout: 10) == 0)
         #expect(workers.standardError.contains("coordinator: the coordinator is stopping"))
         let trials = try Fixtures.trials(out)
         let done = trials.filter { $0["status"] == "completed" }.count
-        let journaled = try Self.journaled(out).count
+        let journaled = try Fixtures.journaled(out).count
         #expect(done >= 20 && done < 210 && done == journaled)
         #expect(Fixtures.partials(out).isEmpty)
         let resumed = try runDepthFarm(["run", sweep, "--out", out, "--workers", "2"])

@@ -37,6 +37,20 @@ enum Fixtures {
         return rows.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(rows[0], $0)) }
     }
 
+    /// How many `done` lines the journal has for each trial.
+    static func journaled(_ folder: String) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for line in try String(contentsOfFile: folder + "/journal.log", encoding: .utf8).split(separator: "\n") where line.hasPrefix("done\t") {
+            counts[String(line.split(separator: "\t")[1]), default: 0] += 1
+        }
+        return counts
+    }
+
+    /// Waits until the journal of `folder` records at least `count` finished trials; whether it did.
+    static func waitForFinished(_ folder: String, count: Int, timeout: Double = 60) -> Bool {
+        waitUntil(timeout: timeout) { ((try? journaled(folder))?.count ?? 0) >= count }
+    }
+
     /// Spool files holding rows of running attempts (none once the coordinator has ended).
     static func partials(_ folder: String) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: folder + "/spool"))?.filter { $0.hasSuffix(".partial") } ?? []

@@ -105,9 +105,7 @@ import TrialFarm
         let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, folder: folder)
         let worker = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "1"], folder: folder, name: "worker",
                                            environment: ["DEPTHFARM_SLOW_WINDOW_MS": "30"])
-        #expect(waitUntil(timeout: 60) {
-            ((try? String(contentsOfFile: out + "/journal.log", encoding: .utf8)) ?? "").split(separator: "\n").count >= 3
-        })
+        #expect(Fixtures.waitForFinished(out, count: 2))
         let result = try runDepthFarm(["report", out, "--out", folder.file("partial.html"), "--group-by", "hidden"])
         #expect(result.status == 0 && result.standardOutput == "report: \(folder.file("partial.html"))\n", "\(result.standardError)")
         let html = try String(contentsOfFile: folder.file("partial.html"), encoding: .utf8)

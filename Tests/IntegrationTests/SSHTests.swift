@@ -67,9 +67,7 @@ struct SSHTests {
         let first = try launch("first")
         let port = try #require(Fixtures.endpoint(of: first)?.split(separator: ":").last.map(String.init))
         #expect(first.waitForError(timeout: 30) { $0.contains("starting workers on 2 host(s)") })
-        #expect(waitUntil(timeout: 60) {
-            ((try? String(contentsOfFile: out + "/journal.log", encoding: .utf8)) ?? "").split(separator: "\n").count >= 3
-        })
+        #expect(Fixtures.waitForFinished(out, count: 2))
         #expect(try Self.workers(port: port).contains("--name 10.231.2.2"))  // started on both hosts
         first.signal(SIGINT)
         #expect(first.wait(timeout: 30) == 143, "\(first.standardError)")  // the coordinator's status after SIGTERM

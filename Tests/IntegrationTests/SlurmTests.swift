@@ -35,10 +35,7 @@ struct SlurmTests {
                                    environment: ["DEPTHFARM": depthfarmBinary(), "DEPTHFARM_KEYS": try Self.keys(in: folder),
                                                  "DEPTHFARM_SLOW_WINDOW_MS": "100"],
                                    directory: folder.path)
-        let journal = out + "/journal.log"
-        #expect(waitUntil(timeout: 60) {
-            ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count >= 4
-        }, "no trial finished: \(Self.logs(folder, "job-"))")
+        #expect(Fixtures.waitForFinished(out, count: 3), "no trial finished: \(Self.logs(folder, "job-"))")
         // What `#SBATCH --signal=B:USR1@180` does shortly before the time limit.
         #expect(try slurm.command("scancel", ["--batch", "--signal=USR1", job]).status == 0)
         #expect(slurm.waitForEnd(job, timeout: 120) == ["COMPLETED"], "\(Self.logs(folder, "job-"))")

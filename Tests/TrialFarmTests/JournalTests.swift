@@ -37,6 +37,19 @@ import TrainingCore
         #expect(entries == [Self.done(1), Self.failed, Self.done(2)])
     }
 
+    @Test("the journal is in use while a coordinator holds it open, and not once it is closed")
+    func inUse() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(!Journal.isInUse(folder: folder))  // no journal yet
+        do {
+            let (journal, _) = try Journal.open(folder: folder, sweepID: "abc")
+            #expect(Journal.isInUse(folder: folder))
+            withExtendedLifetime(journal) {}
+        }
+        #expect(!Journal.isInUse(folder: folder))
+    }
+
     @Test("a torn last line is ignored and cut off; a malformed earlier line is an error")
     func tornLine() throws {
         let folder = try Self.folder()
