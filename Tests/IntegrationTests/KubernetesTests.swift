@@ -200,7 +200,7 @@ import Yams
         #expect(coordinator.isRunning && workers.isRunning)
         coordinator.signal(SIGTERM)
         workers.signal(SIGTERM)
-        #expect(coordinator.wait(timeout: 10) == 143)
+        #expect(coordinator.wait(timeout: 10) == 0)
         #expect(workers.wait(timeout: 10) == 0)
     }
 }
