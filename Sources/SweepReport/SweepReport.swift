@@ -126,9 +126,10 @@ public enum SweepReport {
                     return LineChart(id: charts.next(), title: "\(title) — \(data.seriesNames[s])", xLabel: "training window (parameter update)",
                                      yLabel: unit,
                                      series: lags.map { lag in
-                                         let points = ReportData.points(data.perWindow[.init(series: s, metric: metric, lag: lag)]).map {
-                                             SeriesPoint(x: $0.x, y: $0.y)  // per-lag lines without bands: twenty bands hide each other
-                                         }
+                                         // Lines without bands (twenty bands hide each other), and without
+                                         // undefined values, which a moving average would spread.
+                                         let points = ReportData.points(data.perWindow[.init(series: s, metric: metric, lag: lag)])
+                                             .filter(\.y.isFinite).map { SeriesPoint(x: $0.x, y: $0.y) }
                                          return LineChart.Series(name: "Δ = \(lag)", color: Palette.sequential(Double(lag) / top),
                                                                  points: SeriesPoint.thinned(smooth ? MovingAverage.trailing(points, window: Double(options.smoothingWindows)) : points, limit: 400))
                                      },
