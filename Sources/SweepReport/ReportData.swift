@@ -19,8 +19,6 @@ struct ReportData {
     /// labels, and each configuration's series.
     let seriesNames: [String]
     let seriesOfConfiguration: [Int]
-    /// Per series: trials completed (and averaged), diverged, failed, not finished.
-    var completed: [Int], diverged: [Int], failed: [Int], pending: [Int]
     /// Series with BPTD trials (their per-lag charts).
     var bptdSeries: Set<Int> = []
     /// Per-epoch metrics by epoch; per-window metrics by window (step); the ‖∂L/∂h_t‖ probe of each
@@ -30,8 +28,8 @@ struct ReportData {
     var probe: [Key: [Int: RunningStatistics]] = [:]
     /// Per configuration: the sweep's metric at its last epoch (the leaderboard's statistic).
     var ranked: [RunningStatistics?]
-    /// Per configuration: completed, diverged and failed trials.
-    var configurationCounts: [(completed: Int, diverged: Int, failed: Int)]
+    /// Per configuration: trials completed (and averaged), diverged, failed, and not finished.
+    var configurationCounts: [(completed: Int, diverged: Int, failed: Int, pending: Int)]
 
     static let epochMetrics: [Metric] = [.testAccuracy, .trainLoss, .testLoss, .trainAccuracy]
     static let windowMetrics: [Metric] = [.trainLoss, .gradCosine, .gradNorm, .weightHHFirstMomentNorm,
@@ -55,17 +53,14 @@ struct ReportData {
             }
             seriesOfConfiguration = Array(plan.configurations.indices)
         }
-        let zeros = [Int](repeating: 0, count: seriesNames.count)
-        (completed, diverged, failed, pending) = (zeros, zeros, zeros, zeros)
         ranked = [RunningStatistics?](repeating: nil, count: plan.configurations.count)
-        configurationCounts = [(Int, Int, Int)](repeating: (0, 0, 0), count: plan.configurations.count)
+        configurationCounts = [(Int, Int, Int, Int)](repeating: (0, 0, 0, 0), count: plan.configurations.count)
 
         for (index, trial) in plan.trials.enumerated() {
             let configuration = Int(trial.configuration), series = seriesOfConfiguration[configuration]
-            guard let entry = store.finished[index] else { pending[series] += 1; continue }
-            if entry.kind == .failed { failed[series] += 1; configurationCounts[configuration].failed += 1; continue }
-            if entry.outcome?.status == .diverged { diverged[series] += 1; configurationCounts[configuration].diverged += 1; continue }
-            completed[series] += 1
+            guard let entry = store.finished[index] else { configurationCounts[configuration].pending += 1; continue }
+            if entry.kind == .failed { configurationCounts[configuration].failed += 1; continue }
+            if entry.outcome?.status == .diverged { configurationCounts[configuration].diverged += 1; continue }
             configurationCounts[configuration].completed += 1
             let config = plan.configurations[configuration]
             if config.method == .bptd { bptdSeries.insert(series) }
@@ -105,10 +100,12 @@ struct ReportData {
 
     /// The trials of `series`, in words: "8 completed, 1 diverged".
     func counts(_ series: Int) -> String {
-        var parts = ["\(completed[series]) completed"]
-        if diverged[series] > 0 { parts.append("\(diverged[series]) diverged") }
-        if failed[series] > 0 { parts.append("\(failed[series]) failed") }
-        if pending[series] > 0 { parts.append("\(pending[series]) not finished") }
+        let counts = configurationCounts.indices.filter { seriesOfConfiguration[$0] == series }.map { configurationCounts[$0] }
+        var parts = ["\(counts.map(\.completed).reduce(0, +)) completed"]
+        for (n, word) in [(counts.map(\.diverged).reduce(0, +), "diverged"), (counts.map(\.failed).reduce(0, +), "failed"),
+                          (counts.map(\.pending).reduce(0, +), "not finished")] where n > 0 {
+            parts.append("\(n) \(word)")
+        }
         return parts.joined(separator: ", ")
     }
 }

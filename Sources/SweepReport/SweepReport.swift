@@ -76,10 +76,13 @@ public enum SweepReport {
         var charts = ChartNumbering()
         let series = data.seriesNames.indices
         let name = { (s: Int) in "\(data.seriesNames[s]) (\(data.counts(s)))" }
+        /// One curve per series, in its category's colour.
+        func curves(_ points: (Int) -> [SeriesPoint]) -> [LineChart.Series] {
+            series.map { LineChart.Series(name: name($0), color: Palette.category($0), points: points($0)) }
+        }
         func epochChart(_ metric: Metric, _ title: String, _ unit: String, fraction: Bool = false, note: String = "") -> LineChart {
             LineChart(id: charts.next(), title: title, xLabel: "epoch", yLabel: unit,
-                      series: series.map { LineChart.Series(name: name($0), color: Palette.category($0),
-                                                            points: ReportData.points(data.perEpoch[.init(series: $0, metric: metric, lag: -1)])) },
+                      series: curves { ReportData.points(data.perEpoch[.init(series: $0, metric: metric, lag: -1)]) },
                       yLimits: fraction ? 0...1 : nil, integerX: true, markers: true,
                       note: note + "Mean across seeds, with its 95% confidence interval (Student's t) shaded.")
         }
@@ -91,8 +94,7 @@ public enum SweepReport {
         page += epochChart(.trainLoss, "Train loss per epoch", "train loss (nats)", note: "The mean over the epoch's windows. ").html
         page += LineChart(id: charts.next(), title: "Train loss per window", xLabel: "training window (parameter update)",
                           yLabel: "train loss (nats)",
-                          series: series.map { LineChart.Series(name: name($0), color: Palette.category($0),
-                                                                points: SeriesPoint.thinned(ReportData.points(data.perWindow[.init(series: $0, metric: .trainLoss, lag: -1)]), limit: 400)) },
+                          series: curves { SeriesPoint.thinned(ReportData.points(data.perWindow[.init(series: $0, metric: .trainLoss, lag: -1)]), limit: 400) },
                           note: "Mean across seeds of each recorded window\(recorded), 95% band shaded.").html
         page += epochChart(.testLoss, "Test loss per epoch", "test loss (nats)").html
         page += epochChart(.trainAccuracy, "Train accuracy per epoch", "train accuracy (fraction correct)", fraction: true).html
@@ -102,14 +104,12 @@ public enum SweepReport {
         page += "<section id=\"probe\">\n<h2>Vanishing gradients</h2>\n<div class=\"charts\">\n"
         page += LineChart(id: charts.next(), title: "‖∂L/∂h_t‖ in the last window", xLabel: "steps before the window's end (T − t)",
                           yLabel: "‖∂L/∂h_t‖ (log scale)",
-                          series: series.map { LineChart.Series(name: name($0), color: Palette.category($0),
-                                                                points: ReportData.points(data.probe[.init(series: $0, metric: .stateGradientNorm, lag: -1)])) },
+                          series: curves { ReportData.points(data.probe[.init(series: $0, metric: .stateGradientNorm, lag: -1)]) },
                           logY: true, integerX: true, markers: true,
                           note: "The norm of the loss's gradient with respect to each hidden state of the last training window of the last epoch, mean across seeds: how fast it decays into the past.").html
         page += LineChart(id: charts.next(), title: "Largest singular value of W_hh", xLabel: "training window (parameter update)",
                           yLabel: "σ_max(weight_hh_l0)",
-                          series: series.map { LineChart.Series(name: name($0), color: Palette.category($0),
-                                                                points: SeriesPoint.thinned(ReportData.points(data.perWindow[.init(series: $0, metric: .weightHHSigmaMax, lag: -1)]), limit: 400)) },
+                          series: curves { SeriesPoint.thinned(ReportData.points(data.perWindow[.init(series: $0, metric: .weightHHSigmaMax, lag: -1)]), limit: 400) },
                           note: "Above 1 the recurrence can amplify; below 1 it contracts. Mean across seeds, 95% band shaded.").html
         page += "</div>\n</section>\n"
 
