@@ -90,27 +90,27 @@ public func run(_ program: String, _ arguments: [String], input: String? = nil, 
         close(ends[n][1])
         ends[n][1] = -1
     }
-    if let input {
-        signal(SIGPIPE, SIG_IGN)  // a child that exits without reading makes write fail, not kill us
-        var bytes = Array(input.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(ends[0][0], $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { break }
-            bytes = bytes.dropFirst(written)
-        }
-    }
-    close(ends[0][0])
-    ends[0][0] = -1
-    // Read output and errors as they come, so that neither fills up and blocks the child, until
-    // both are closed.
+    // Feed the input and read output and errors as they come, so that no pipe fills up and
+    // blocks the child, until output and errors are closed.
+    signal(SIGPIPE, SIG_IGN)  // a child that exits without reading makes write fail, not kill us
+    var pending = Array((input ?? "").utf8)[...]
+    _ = fcntl(ends[0][0], F_SETFL, O_NONBLOCK)  // write what fits, never wait for the child to read
     var collected: [[UInt8]] = [[], []]
     var open = [true, true]
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while open.contains(true) {
-        var fds = (0..<2).map { pollfd(fd: open[$0] ? ends[$0 + 1][0] : -1, events: Int16(POLLIN), revents: 0) }
-        guard poll(&fds, 2, -1) >= 0 || errno == EINTR else { break }
-        for n in 0..<2 where open[n] && fds[n].revents != 0 {
+        if pending.isEmpty && ends[0][0] >= 0 {
+            close(ends[0][0])
+            ends[0][0] = -1
+        }
+        var fds = [pollfd(fd: ends[0][0], events: Int16(POLLOUT), revents: 0)]
+            + (0..<2).map { pollfd(fd: open[$0] ? ends[$0 + 1][0] : -1, events: Int16(POLLIN), revents: 0) }
+        guard poll(&fds, 3, -1) >= 0 || errno == EINTR else { break }
+        if fds[0].revents != 0 {
+            let written = pending.withUnsafeBytes { write(ends[0][0], $0.baseAddress, $0.count) }
+            if written > 0 { pending = pending.dropFirst(written) } else if errno != EINTR && errno != EAGAIN { pending = [] }
+        }
+        for n in 0..<2 where open[n] && fds[n + 1].revents != 0 {
             let count = chunk.withUnsafeMutableBytes { read(ends[n + 1][0], $0.baseAddress, $0.count) }
             if count > 0 {
                 collected[n].append(contentsOf: chunk[0..<count])
