@@ -1,9 +1,10 @@
-// The parameter table of `TrialConfig`: names, defaults, parsing from text, validation and the
-// canonical form. This is the one place that knows a parameter's name; the command line, sweep
-// files, CSV columns and the README's configuration reference are all derived from it.
+// The parameter table of `TrialConfig`: for each parameter its name, allowed values, default,
+// summary, how to read it and how to set it from text. This is the one place that knows a
+// parameter; the command line, sweep files, CSV columns, the canonical form (and so trial ids)
+// and the README's configuration reference are all derived from it.
 
 extension TrialConfig {
-    /// One row of the configuration reference.
+    /// One row of the configuration reference, with the accessors that make it work.
     public struct Parameter: Sendable {
         public let name: String
         /// What values are allowed, for help texts.
@@ -11,97 +12,81 @@ extension TrialConfig {
         /// The default, for help texts.
         public let defaultValue: String
         public let summary: String
+        /// The parameter's value in a configuration (resolved where its default depends on others).
+        let read: @Sendable (TrialConfig) -> Value
+        /// Sets it from its text form; range checks that need other parameters are `validate()`'s.
+        let write: @Sendable (inout TrialConfig, String) throws -> Void
     }
 
     /// Every parameter, in the order of the configuration reference.
     public static let parameters: [Parameter] = [
-        .init(name: "task", values: choices(TaskKind.self), defaultValue: "echo",
-              summary: "echo: repeat the input bit from `echo` steps ago; remember-first: name the first symbol at the last step"),
-        .init(name: "method", values: choices(TrainingMethod.self), defaultValue: "bptt",
-              summary: "truncated BPTT, or BPTD (gradient split by temporal lag, one optimizer per lag)"),
-        .init(name: "layers", values: "1 | 2", defaultValue: "1", summary: "stacked Elman layers"),
-        .init(name: "hidden", values: "1 … 65536", defaultValue: "20", summary: "hidden units per layer"),
-        .init(name: "nonlinearity", values: choices(Nonlinearity.self), defaultValue: "tanh", summary: "φ in h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"),
-        .init(name: "optimizer", values: choices(OptimizerKind.self), defaultValue: "adamw", summary: "PyTorch's update rule of that name"),
-        .init(name: "lr", values: "> 0", defaultValue: "0.0003", summary: "learning rate"),
-        .init(name: "beta1", values: "[0, 1)", defaultValue: "0.95", summary: "Adam/AdamW first-moment decay"),
-        .init(name: "beta2", values: "[0, 1)", defaultValue: "0.95", summary: "Adam/AdamW second-moment decay"),
-        .init(name: "eps", values: "≥ 0", defaultValue: "1e-08", summary: "added to the root of the second moment (Adam, AdamW, RMSprop)"),
-        .init(name: "weight_decay", values: "≥ 0", defaultValue: "0.01 for adamw, 0 otherwise",
-              summary: "decoupled decay for adamw; an L2 term added to the gradient for adam, rmsprop and sgd (as in PyTorch)"),
-        .init(name: "momentum", values: "[0, 1)", defaultValue: "0", summary: "momentum of sgd and rmsprop"),
-        .init(name: "alpha", values: "[0, 1]", defaultValue: "0.99", summary: "RMSprop's smoothing constant"),
-        .init(name: "clip", values: "≥ 0", defaultValue: "1", summary: "gradient clipping threshold; 0 turns clipping off"),
-        .init(name: "clip_mode", values: choices(ClipMode.self), defaultValue: "norm",
-              summary: "norm: rescale to global L2 norm `clip` (per lag group under bptd); value: clamp each entry"),
-        .init(name: "batch", values: "1 … 1000000", defaultValue: "50 for echo, 64 for remember-first", summary: "sequences trained in parallel"),
-        .init(name: "seq_len", values: "≥ 1, a multiple of bptt_t", defaultValue: "2000", summary: "steps per sequence"),
-        .init(name: "bptt_t", values: "1 … 100000", defaultValue: "20", summary: "steps per training window (truncation length)"),
-        .init(name: "echo", values: "0 … seq_len − 1", defaultValue: "3", summary: "echo: how many steps back the target looks"),
-        .init(name: "classes", values: "2 … 4096", defaultValue: "8", summary: "remember-first: symbols in the alphabet"),
-        .init(name: "train_size", values: "≥ 1, a multiple of batch", defaultValue: "512", summary: "remember-first: training sequences per epoch"),
-        .init(name: "test_size", values: "≥ 1", defaultValue: "128", summary: "remember-first: test sequences"),
-        .init(name: "epochs", values: "0 … 1000000", defaultValue: "5", summary: "passes over the training data"),
-        .init(name: "data", values: choices(DataMode.self), defaultValue: "fresh", summary: "fresh: new training data every epoch; fixed: one set reused"),
-        .init(name: "loss_at", values: choices(LossPosition.self), defaultValue: "every",
-              summary: "echo: a loss term at every step, or at each window's last step only (remember-first: always last)"),
-        .init(name: "precision", values: choices(Precision.self), defaultValue: "f32", summary: "float32 or float64 arithmetic"),
-        .init(name: "metrics_every", values: "≥ 1", defaultValue: "10", summary: "record per-window metrics every this many windows"),
-        .init(name: "seed", values: "0 … 2^64 − 1", defaultValue: "0", summary: "keys every random stream of the trial"),
+        choice("task", \.task, "echo: repeat the input bit from `echo` steps ago; remember-first: name the first symbol at the last step"),
+        choice("method", \.method, "truncated BPTT, or BPTD (gradient split by temporal lag, one optimizer per lag)"),
+        integer("layers", \.layers, in: 1...2, values: "1 | 2", "stacked Elman layers"),
+        integer("hidden", \.hidden, in: 1...65536, "hidden units per layer"),
+        choice("nonlinearity", \.nonlinearity, "φ in h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"),
+        choice("optimizer", \.optimizer, "PyTorch's update rule of that name"),
+        real("lr", \.lr, .positive, "learning rate"),
+        real("beta1", \.beta1, .unitOpen, "Adam/AdamW first-moment decay"),
+        real("beta2", \.beta2, .unitOpen, "Adam/AdamW second-moment decay"),
+        real("eps", \.eps, .nonNegative, "added to the root of the second moment (Adam, AdamW, RMSprop)"),
+        Parameter(name: "weight_decay", values: Rule.nonNegative.values, defaultValue: "0.01 for adamw, 0 otherwise",
+                  summary: "decoupled decay for adamw; an L2 term added to the gradient for adam, rmsprop and sgd (as in PyTorch)",
+                  read: { .real($0.effectiveWeightDecay) },
+                  write: { config, text in config.weightDecay = try Rule.nonNegative.parse("weight_decay", text) }),
+        real("momentum", \.momentum, .unitOpen, "momentum of sgd and rmsprop"),
+        real("alpha", \.alpha, .unitClosed, "RMSprop's smoothing constant"),
+        real("clip", \.clip, Rule(values: "≥ 0", message: "must be ≥ 0 (0 turns clipping off)") { $0 >= 0 },
+             "gradient clipping threshold; 0 turns clipping off"),
+        choice("clip_mode", \.clipMode, "norm: rescale to global L2 norm `clip` (per lag group under bptd); value: clamp each entry"),
+        Parameter(name: "batch", values: "1 … 1000000", defaultValue: "50 for echo, 64 for remember-first",
+                  summary: "sequences trained in parallel",
+                  read: { .integer($0.batchSize) },
+                  write: { config, text in config.batch = try parseInteger("batch", text, in: 1...1_000_000) }),
+        integer("seq_len", \.seqLen, in: 1...1_000_000_000, values: "≥ 1, a multiple of bptt_t", "steps per sequence"),
+        integer("bptt_t", \.bpttT, in: 1...100_000, "steps per training window (truncation length)"),
+        integer("echo", \.echo, in: 0...1_000_000_000, values: "0 … seq_len − 1", "echo: how many steps back the target looks"),
+        integer("classes", \.classes, in: 2...4096, "remember-first: symbols in the alphabet"),
+        integer("train_size", \.trainSize, in: 1...100_000_000, values: "≥ 1, a multiple of batch", "remember-first: training sequences per epoch"),
+        integer("test_size", \.testSize, in: 1...100_000_000, values: "≥ 1", "remember-first: test sequences"),
+        integer("epochs", \.epochs, in: 0...1_000_000, "passes over the training data"),
+        choice("data", \.data, "fresh: new training data every epoch; fixed: one set reused"),
+        choice("loss_at", \.lossAt, "echo: a loss term at every step, or at each window's last step only (remember-first: always last)"),
+        choice("precision", \.precision, "float32 or float64 arithmetic"),
+        integer("metrics_every", \.metricsEvery, in: 1...1_000_000_000, values: "≥ 1", "record per-window metrics every this many windows"),
+        Parameter(name: "seed", values: "0 … 2^64 − 1", defaultValue: "0", summary: "keys every random stream of the trial",
+                  read: { .unsigned($0.seed) },
+                  write: { config, text in
+                      guard let value = UInt64(text) else { throw ConfigurationError("seed", "must be an integer in 0 … 2^64 − 1 (got '\(text)')") }
+                      config.seed = value
+                  }),
     ]
 
     /// The names of all parameters, in reference order.
-    public static var parameterNames: [String] { parameters.map(\.name) }
+    public static let parameterNames: [String] = parameters.map(\.name)
 
-    private static func choices<E: RawRepresentable & CaseIterable>(_: E.Type) -> String where E.RawValue == String {
-        E.allCases.map(\.rawValue).joined(separator: " | ")
-    }
+    /// Each parameter's position in `parameters`.
+    private static let parameterIndex: [String: Int] = Dictionary(uniqueKeysWithValues: parameterNames.enumerated().map { ($1, $0) })
 
     /// Sets parameter `name` from its text form, as given on the command line or in a file.
     /// Range checks that need other parameters are left to `validate()`.
     public mutating func set(_ name: String, to text: String) throws {
-        let text = text.trimmingWhitespace
-        switch name {
-        case "task": task = try Self.choice(name, text)
-        case "method": method = try Self.choice(name, text)
-        case "layers": layers = try Self.integer(name, text, in: 1...2)
-        case "hidden": hidden = try Self.integer(name, text, in: 1...65536)
-        case "nonlinearity": nonlinearity = try Self.choice(name, text)
-        case "optimizer": optimizer = try Self.choice(name, text)
-        case "lr": lr = try Self.real(name, text, check: { $0 > 0 }, "must be > 0")
-        case "beta1": beta1 = try Self.real(name, text, check: { $0 >= 0 && $0 < 1 }, "must be in [0, 1)")
-        case "beta2": beta2 = try Self.real(name, text, check: { $0 >= 0 && $0 < 1 }, "must be in [0, 1)")
-        case "eps": eps = try Self.real(name, text, check: { $0 >= 0 }, "must be ≥ 0")
-        case "weight_decay": weightDecay = try Self.real(name, text, check: { $0 >= 0 }, "must be ≥ 0")
-        case "momentum": momentum = try Self.real(name, text, check: { $0 >= 0 && $0 < 1 }, "must be in [0, 1)")
-        case "alpha": alpha = try Self.real(name, text, check: { $0 >= 0 && $0 <= 1 }, "must be in [0, 1]")
-        case "clip": clip = try Self.real(name, text, check: { $0 >= 0 }, "must be ≥ 0 (0 turns clipping off)")
-        case "clip_mode": clipMode = try Self.choice(name, text)
-        case "batch": batch = try Self.integer(name, text, in: 1...1_000_000)
-        case "seq_len": seqLen = try Self.integer(name, text, in: 1...1_000_000_000)
-        case "bptt_t": bpttT = try Self.integer(name, text, in: 1...100_000)
-        case "echo": echo = try Self.integer(name, text, in: 0...1_000_000_000)
-        case "classes": classes = try Self.integer(name, text, in: 2...4096)
-        case "train_size": trainSize = try Self.integer(name, text, in: 1...100_000_000)
-        case "test_size": testSize = try Self.integer(name, text, in: 1...100_000_000)
-        case "epochs": epochs = try Self.integer(name, text, in: 0...1_000_000)
-        case "data": data = try Self.choice(name, text)
-        case "loss_at": lossAt = try Self.choice(name, text)
-        case "precision": precision = try Self.choice(name, text)
-        case "metrics_every": metricsEvery = try Self.integer(name, text, in: 1...1_000_000_000)
-        case "seed":
-            guard let value = UInt64(text) else {
-                throw ConfigurationError(name, "must be an integer in 0 … 2^64 − 1 (got '\(text)')")
-            }
-            seed = value
-        default:
-            try Self.checkName(name)
-        }
+        guard let index = Self.parameterIndex[name] else { throw Self.unknown(name) }
+        try Self.parameters[index].write(&self, text.trimmingWhitespace)
+    }
+
+    /// The value of parameter `name` (resolved), or nil if there is no such parameter.
+    public func value(of name: String) -> Value? {
+        Self.parameterIndex[name].map { Self.parameters[$0].read(self) }
     }
 
     /// Throws the "unknown parameter" error, with a suggestion, unless `name` is a parameter.
     public static func checkName(_ name: String) throws {
-        guard parameterNames.contains(name) else { throw ConfigurationError(name, "unknown parameter" + suggestion(for: name)) }
+        guard parameterIndex[name] != nil else { throw unknown(name) }
+    }
+
+    private static func unknown(_ name: String) -> ConfigurationError {
+        ConfigurationError(name, "unknown parameter" + suggestion(for: name))
     }
 
     /// A parameter's value with its type, for writers that distinguish numbers from text.
@@ -130,32 +115,20 @@ extension TrialConfig {
 
     /// Every parameter's value (resolved), in reference order.
     public var parameterValues: [(name: String, value: Value)] {
-        let c = resolved
-        return [
-            ("task", .text(c.task.rawValue)), ("method", .text(c.method.rawValue)), ("layers", .integer(c.layers)),
-            ("hidden", .integer(c.hidden)), ("nonlinearity", .text(c.nonlinearity.rawValue)),
-            ("optimizer", .text(c.optimizer.rawValue)), ("lr", .real(c.lr)), ("beta1", .real(c.beta1)),
-            ("beta2", .real(c.beta2)), ("eps", .real(c.eps)), ("weight_decay", .real(c.effectiveWeightDecay)),
-            ("momentum", .real(c.momentum)), ("alpha", .real(c.alpha)), ("clip", .real(c.clip)),
-            ("clip_mode", .text(c.clipMode.rawValue)), ("batch", .integer(c.batchSize)), ("seq_len", .integer(c.seqLen)),
-            ("bptt_t", .integer(c.bpttT)), ("echo", .integer(c.echo)), ("classes", .integer(c.classes)),
-            ("train_size", .integer(c.trainSize)), ("test_size", .integer(c.testSize)), ("epochs", .integer(c.epochs)),
-            ("data", .text(c.data.rawValue)), ("loss_at", .text(c.lossAt.rawValue)),
-            ("precision", .text(c.precision.rawValue)), ("metrics_every", .integer(c.metricsEvery)),
-            ("seed", .unsigned(c.seed)),
-        ]
+        Self.parameters.map { ($0.name, $0.read(self)) }
     }
 
     /// The canonical JSON of the resolved configuration: keys sorted, no spaces, numbers in
     /// their shortest exact form. `includingSeed: false` gives the configuration's identity
     /// across seeds.
     public func canonicalJSON(includingSeed: Bool = true) -> String {
-        let fields = parameterValues
+        let fields = Self.sortedParameters
             .filter { includingSeed || $0.name != "seed" }
-            .sorted { $0.name < $1.name }
-            .map { "\"\($0.name)\":\($0.value.json)" }
+            .map { "\"\($0.name)\":\($0.read(self).json)" }
         return "{" + fields.joined(separator: ",") + "}"
     }
+
+    private static let sortedParameters = parameters.sorted { $0.name < $1.name }
 
     /// Checks what single-parameter parsing cannot: combinations, and whether the trial fits in
     /// memory. Throws the first problem found, naming its parameter.
@@ -199,15 +172,65 @@ extension TrialConfig {
         return parameterBytes + workspace + testWorkspace + data
     }
 
-    // MARK: Parsing helpers
+    // MARK: Building the table
 
-    private static func choice<E: RawRepresentable & CaseIterable>(_ name: String, _ text: String) throws -> E
-    where E.RawValue == String {
-        if let value = E(rawValue: text) { return value }
-        throw ConfigurationError(name, "must be one of \(choices(E.self)) (got '\(text)')")
+    /// The allowed range of a real parameter: as shown in the reference, as said in an error,
+    /// and as checked.
+    struct Rule: Sendable {
+        let values: String
+        let message: String
+        let check: @Sendable (Double) -> Bool
+
+        static let positive = Rule(values: "> 0", message: "must be > 0") { $0 > 0 }
+        static let nonNegative = Rule(values: "≥ 0", message: "must be ≥ 0") { $0 >= 0 }
+        static let unitOpen = Rule(values: "[0, 1)", message: "must be in [0, 1)") { $0 >= 0 && $0 < 1 }
+        static let unitClosed = Rule(values: "[0, 1]", message: "must be in [0, 1]") { $0 >= 0 && $0 <= 1 }
+
+        func parse(_ name: String, _ text: String) throws -> Double {
+            guard let value = Double(text), value.isFinite else {
+                throw ConfigurationError(name, "must be a finite number (got '\(text)')")
+            }
+            guard check(value) else { throw ConfigurationError(name, "\(message) (got \(text))") }
+            return value
+        }
     }
 
-    private static func integer(_ name: String, _ text: String, in range: ClosedRange<Int>) throws -> Int {
+    private static func choice<E: RawRepresentable & CaseIterable & Sendable>(
+        _ name: String, _ path: WritableKeyPath<TrialConfig, E> & Sendable, _ summary: String
+    ) -> Parameter where E.RawValue == String {
+        Parameter(name: name, values: choices(E.self), defaultValue: TrialConfig()[keyPath: path].rawValue, summary: summary,
+                  read: { .text($0[keyPath: path].rawValue) },
+                  write: { config, text in
+                      guard let value = E(rawValue: text) else {
+                          throw ConfigurationError(name, "must be one of \(choices(E.self)) (got '\(text)')")
+                      }
+                      config[keyPath: path] = value
+                  })
+    }
+
+    private static func integer(_ name: String, _ path: WritableKeyPath<TrialConfig, Int> & Sendable, in range: ClosedRange<Int>,
+                                values: String? = nil, _ summary: String) -> Parameter {
+        Parameter(name: name, values: values ?? "\(range.lowerBound) … \(range.upperBound)",
+                  defaultValue: String(TrialConfig()[keyPath: path]), summary: summary,
+                  read: { .integer($0[keyPath: path]) },
+                  write: { config, text in config[keyPath: path] = try parseInteger(name, text, in: range) })
+    }
+
+    private static func real(_ name: String, _ path: WritableKeyPath<TrialConfig, Double> & Sendable, _ rule: Rule,
+                             _ summary: String) -> Parameter {
+        let value = TrialConfig()[keyPath: path]
+        // Whole defaults as people write them ("1", not "1.0").
+        let shown = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
+        return Parameter(name: name, values: rule.values, defaultValue: shown, summary: summary,
+                         read: { .real($0[keyPath: path]) },
+                         write: { config, text in config[keyPath: path] = try rule.parse(name, text) })
+    }
+
+    private static func choices<E: RawRepresentable & CaseIterable>(_: E.Type) -> String where E.RawValue == String {
+        E.allCases.map(\.rawValue).joined(separator: " | ")
+    }
+
+    private static func parseInteger(_ name: String, _ text: String, in range: ClosedRange<Int>) throws -> Int {
         // Accept integral reals ("32.0", "1e3"), which YAML and JSON writers produce.
         let value: Int
         if let exact = Int(text) {
@@ -220,14 +243,6 @@ extension TrialConfig {
         guard range.contains(value) else {
             throw ConfigurationError(name, "must be in \(range.lowerBound) … \(range.upperBound) (got \(value))")
         }
-        return value
-    }
-
-    private static func real(_ name: String, _ text: String, check: (Double) -> Bool, _ rule: String) throws -> Double {
-        guard let value = Double(text), value.isFinite else {
-            throw ConfigurationError(name, "must be a finite number (got '\(text)')")
-        }
-        guard check(value) else { throw ConfigurationError(name, "\(rule) (got \(text))") }
         return value
     }
 

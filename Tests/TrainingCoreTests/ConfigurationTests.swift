@@ -107,19 +107,3 @@ import Testing
         #expect(throws: (any Error).self) { try Trial(try TrialConfig.with(changes)) }
     }
 }
-
-@Suite struct FlatJSONTests {
-    @Test("the canonical form reads back through the flat reader")
-    func roundTrip() throws {
-        let config = try TrialConfig.with(["method": "bptd", "lr": "1e-05", "seed": "18446744073709551615", "task": "remember-first"])
-        #expect(try TrialConfig(flatJSON: config.canonicalJSON()) == config.resolved)
-        #expect(try TrialConfig(flatJSON: " { \"hidden\" : 7 , \"nonlinearity\":\"relu\" } ").hidden == 7)
-        #expect(try TrialConfig(flatJSON: "{}") == TrialConfig())
-    }
-
-    @Test("anything else is refused", arguments: ["", "[]", "{", "{\"hidden\":}", "{\"hidden\":4,}", "{\"hidden\":4}x",
-                                                  "{\"hidden\":{\"a\":1}}", "{\"task\":\"e\\\"cho\"}", "{\"hidden\" 4}", "{\"hiden\":4}"])
-    func refusals(_ text: String) {
-        #expect(throws: ConfigurationError.self) { try TrialConfig(flatJSON: text) }
-    }
-}

@@ -9,11 +9,24 @@ import Testing
         reference.state = 0
         #expect(reference.next() == 0xE220_A839_7B1D_CDAF)
         #expect(reference.next() == 0x6E78_9E6A_A1B9_65F4)
-        // The keyed streams' first draws.
-        var stream = RandomStream(seed: 42, purpose: .trainingData, index: 3)
-        let first = stream.next()
-        var again = RandomStream(seed: 42, purpose: .trainingData, index: 3)
-        #expect(again.next() == first)
+    }
+
+    /// The first two draws of each purpose's stream for seed 42, index 3, computed independently
+    /// (Python, from the formula in RandomStream's doc comment).
+    static let keyedDraws: [(RandomStream.Purpose, UInt64, UInt64)] = [
+        (.initialization, 0x5576_C634_EECE_25F3, 0x1886_EA05_17F2_45E4),
+        (.trainingData, 0x9CF4_028D_5143_47EF, 0xC9E2_6F49_5BFE_7BF2),
+        (.testData, 0x1197_0A5B_16E9_10EA, 0x9B72_8F5C_4271_0B90),
+        (.sweepSampling, 0x0233_5901_B2AC_0EA4, 0xF0DD_0358_175B_1C12),
+    ]
+
+    @Test("each keyed stream's first draws are fixed forever", arguments: keyedDraws)
+    func keyedStreams(_ purpose: RandomStream.Purpose, _ first: UInt64, _ second: UInt64) {
+        var stream = RandomStream(seed: 42, purpose: purpose, index: 3)
+        #expect(stream.next() == first)
+        #expect(stream.next() == second)
+        var defaults = RandomStream(seed: 0, purpose: .initialization)
+        #expect(defaults.next() == 0x10C2_6C49_DFE3_12CF)
     }
 
     @Test("streams differ by seed, purpose and index")

@@ -49,10 +49,30 @@ import TrainingCore
         let config = a.config(of: trial)
         #expect(trial.id == SweepPlan.id(config.canonicalJSON()))
         #expect(SweepPlan.hex(trial.id).count == 16)
-        // A fixed, known id: changing the canonical form or the hash changes every result folder.
-        var defaults = TrialConfig()
-        defaults.seed = 0
-        #expect(SweepPlan.hex(SweepPlan.id(defaults.canonicalJSON())) == SweepPlan.hex(SweepPlan.id(defaults.resolved.canonicalJSON())))
+    }
+
+    @Test("a fixed, known id: the canonical form of the defaults and its hash (changing either changes every result folder)")
+    func knownID() {
+        let canonical = #"{"alpha":0.99,"batch":50,"beta1":0.95,"beta2":0.95,"bptt_t":20,"classes":8,"clip":1.0,"clip_mode":"norm","#
+            + #""data":"fresh","echo":3,"epochs":5,"eps":1e-08,"hidden":20,"layers":1,"loss_at":"every","lr":0.0003,"method":"bptt","#
+            + #""metrics_every":10,"momentum":0.0,"nonlinearity":"tanh","optimizer":"adamw","precision":"f32","seed":0,"seq_len":2000,"#
+            + #""task":"echo","test_size":128,"train_size":512,"weight_decay":0.01}"#
+        #expect(TrialConfig().canonicalJSON() == canonical)
+        // The first 16 hex digits of SHA-256 of that text, by Python's hashlib.
+        #expect(SweepPlan.hex(SweepPlan.id(canonical)) == "68e583156083cc43")
+    }
+
+    /// FIPS 180-2's examples (and the empty message), against the hand-written SHA-256.
+    static let nistVectors: [(String, String)] = [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        (String(repeating: "a", count: 1_000_000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+    ]
+
+    @Test("SHA-256 gives NIST's digests", arguments: nistVectors)
+    func sha256(_ message: String, _ digest: String) {
+        #expect(SHA256.hex(message.utf8) == digest)
     }
 
     static let random = """
