@@ -23,6 +23,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // The numerics: matrices, RNN, tasks, BPTT, BPTD, optimizers, metrics, trainer.
@@ -37,7 +39,8 @@ let package = Package(
         // and the file formats of the command line.
         .target(
             name: "TrialFarm",
-            dependencies: ["TrainingCore", "ZeroMQ", "CSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["TrainingCore", "ZeroMQ", "CSupport", .product(name: "Yams", package: "Yams"),
+                           .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system")]
         ),
         // depthfarm report: the sweep's figures as one self-contained HTML file (inline SVG).
         .target(name: "SweepReport", dependencies: ["TrialFarm", "TrainingCore"]),
@@ -49,6 +52,7 @@ let package = Package(
                 "SweepReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Counts heap allocations per thread, to prove the training loop makes none per window.
@@ -57,7 +61,7 @@ let package = Package(
         .executableTarget(name: "depthfarm-bench", dependencies: ["TrainingCore"], path: "Benchmarks/DepthFarmBench"),
         .testTarget(name: "TrainingCoreTests", dependencies: ["TrainingCore", "AllocationCounter"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore", "ZeroMQ"]),
+        .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "TrialFarm", "TrainingCore"]),
         // Helpers shared by the test targets: running processes, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

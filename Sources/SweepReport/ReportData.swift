@@ -28,8 +28,8 @@ struct ReportData {
     var probe: [Key: [Int: RunningStatistics]] = [:]
     /// Per configuration: the sweep's metric at its last epoch (the leaderboard's statistic).
     var ranked: [RunningStatistics?]
-    /// Per configuration: trials completed (and averaged), diverged, failed, and not finished.
-    var configurationCounts: [(completed: Int, diverged: Int, failed: Int, pending: Int)]
+    /// Per configuration: its trials by status.
+    let configurationCounts: [TrialCounts]
 
     static let epochMetrics: [Metric] = [.testAccuracy, .trainLoss, .testLoss, .trainAccuracy]
     static let windowMetrics: [Metric] = [.trainLoss, .gradCosine, .gradNorm, .weightHHFirstMomentNorm,
@@ -38,36 +38,30 @@ struct ReportData {
     init(store: ResultStore, groupBy: String?) throws {
         let plan = store.plan
         self.plan = plan
-        let values = plan.configurations.map(\.parameterValues)
         if let groupBy {
-            let labels = values.map { "\(groupBy)=\($0.first { $0.name == groupBy }!.value.description)" }
+            let labels = plan.configurations.map { "\(groupBy)=\($0.value(of: groupBy)!.description)" }
             var names: [String] = []
             for label in labels where !names.contains(label) { names.append(label) }
             seriesNames = names
             seriesOfConfiguration = labels.map { names.firstIndex(of: $0)! }
         } else {
-            seriesNames = values.enumerated().map { index, configuration in
+            seriesNames = plan.configurations.enumerated().map { index, configuration in
                 plan.variedParameters.isEmpty ? "config \(SweepPlan.hex(plan.configurationIDs[index]).prefix(8))"
-                    : plan.variedParameters.map { name in "\(name)=\(configuration.first { $0.name == name }!.value.description)" }
-                        .joined(separator: " ")
+                    : plan.variedParameters.map { name in "\(name)=\(configuration.value(of: name)!.description)" }.joined(separator: " ")
             }
             seriesOfConfiguration = Array(plan.configurations.indices)
         }
         ranked = [RunningStatistics?](repeating: nil, count: plan.configurations.count)
-        configurationCounts = [(Int, Int, Int, Int)](repeating: (0, 0, 0, 0), count: plan.configurations.count)
+        configurationCounts = store.countsByConfiguration()
 
-        for (index, trial) in plan.trials.enumerated() {
+        for (index, trial) in plan.trials.enumerated() where store.status(index) == .completed {
             let configuration = Int(trial.configuration), series = seriesOfConfiguration[configuration]
-            guard let entry = store.finished[index] else { configurationCounts[configuration].pending += 1; continue }
-            if entry.kind == .failed { configurationCounts[configuration].failed += 1; continue }
-            if entry.outcome?.status == .diverged { configurationCounts[configuration].diverged += 1; continue }
-            configurationCounts[configuration].completed += 1
             let config = plan.configurations[configuration]
             if config.method == .bptd { bptdSeries.insert(series) }
             var probeRows: [(epoch: Int, lag: Int, value: Double)] = []
-            var rows = try store.rows(index)
-            MetricRows.forEach(&rows) { epoch, step, metric, lag, value in
-                if let step {
+            try store.forEachRecord(of: index) { record in
+                let (epoch, metric, lag, value) = (record.epoch, record.metric, record.lag, record.value)
+                if let step = record.step {
                     guard Self.windowMetrics.contains(metric) else { return }
                     perWindow[Key(series: series, metric: metric, lag: lag ?? -1), default: [:]][step, default: RunningStatistics()].add(value)
                 } else if metric == .stateGradientNorm, let lag {
@@ -101,9 +95,9 @@ struct ReportData {
     /// The trials of `series`, in words: "8 completed, 1 diverged".
     func counts(_ series: Int) -> String {
         let counts = configurationCounts.indices.filter { seriesOfConfiguration[$0] == series }.map { configurationCounts[$0] }
-        var parts = ["\(counts.map(\.completed).reduce(0, +)) completed"]
-        for (n, word) in [(counts.map(\.diverged).reduce(0, +), "diverged"), (counts.map(\.failed).reduce(0, +), "failed"),
-                          (counts.map(\.pending).reduce(0, +), "not finished")] where n > 0 {
+            .reduce(TrialCounts(), +)
+        var parts = ["\(counts.completed) completed"]
+        for (n, word) in [(counts.diverged, "diverged"), (counts.failed, "failed"), (counts.pending, "not finished")] where n > 0 {
             parts.append("\(n) \(word)")
         }
         return parts.joined(separator: ", ")

@@ -29,14 +29,14 @@ public enum SweepReport {
         }
         let store = try ResultStore(folder: folder, plan: plan, readOnly: true)
         let data = try ReportData(store: store, groupBy: options.groupBy)
-        let page = html(data, counts: ResultFolder.report(store), seconds: ResultFolder.elapsed(store),
+        let page = html(data, counts: store.counts, seconds: store.elapsedSeconds,
                         running: Journal.isInUse(folder: folder), options: options)
         let file = try BufferedFile(temporaryFor: destination)
         file.write(page)
         try file.commit(to: destination)
     }
 
-    static func html(_ data: ReportData, counts: CoordinatorReport, seconds: Double, running: Bool, options: Options) -> String {
+    static func html(_ data: ReportData, counts: TrialCounts, seconds: Double, running: Bool, options: Options) -> String {
         let plan = data.plan
         let total = plan.trials.count
         let state = running ? "running: partial results" : counts.pending > 0 ? "not finished (interrupted?): partial results" : "finished"
@@ -64,7 +64,7 @@ public enum SweepReport {
             ("Not finished", String(counts.pending)),
             ("Wall time", "\(Coordinator.duration(seconds)) (first trial's start to last trial's end)"),
             ("Varied", plan.variedParameters.isEmpty ? "nothing" : plan.variedParameters.map { name in
-                let values = plan.configurations.map { $0.parameterValues.first { $0.name == name }!.value.description }
+                let values = plan.configurations.map { $0.value(of: name)!.description }
                 return "\(name) ∈ {\(values.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", "))}"
             }.joined(separator: "; ")),
             ("Curves", options.groupBy.map { "one per value of \($0), its configurations' trials averaged together" } ?? "one per configuration"),
@@ -162,9 +162,9 @@ public enum SweepReport {
         text += "<th>mean</th><th>95% CI</th><th>std</th><th>n</th><th>diverged</th><th>failed</th></tr>\n"
         let number = { (value: Double) in String(format: "%.4g", value) }
         for (rank, configuration) in order.enumerated() {
-            let values = plan.configurations[configuration].parameterValues
+            let config = plan.configurations[configuration]
             text += "<tr><td>\(rank + 1)</td>"
-            for name in plan.variedParameters { text += "<td>\(HTML.escape(values.first { $0.name == name }!.value.description))</td>" }
+            for name in plan.variedParameters { text += "<td>\(HTML.escape(config.value(of: name)!.description))</td>" }
             let statistics = data.ranked[configuration]
             let interval = statistics?.confidenceInterval95.map { "[\(number($0.low)), \(number($0.high))]" } ?? ""
             let counts = data.configurationCounts[configuration]

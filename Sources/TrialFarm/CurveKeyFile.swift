@@ -10,14 +10,17 @@ import ZeroMQ
 /// Lines starting with `#` are comments. A coordinator's `--authorized-keys` folder holds the
 /// `.public` files of the workers it admits; each side's `--curve-secret-key` is its `.secret`.
 public enum CurveKeyFile {
+    /// A key file that `write` would replace.
+    public struct FileExists: Error, Equatable {
+        public let path: String
+    }
+
     /// Writes a new key pair as `NAME.public` and `NAME.secret` in `folder`; refuses to replace
     /// existing files unless `force`. Returns the two paths.
     public static func write(_ pair: CurveKeyPair, folder: String, name: String, force: Bool) throws -> (public: String, secret: String) {
         try ResultStore.prepareFolder(folder)
         let publicPath = "\(folder)/\(name).public", secretPath = "\(folder)/\(name).secret"
-        for path in [publicPath, secretPath] where FileSystem.exists(path) && !force {
-            throw InputError(path, "exists (add --force to replace it)")
-        }
+        for path in [publicPath, secretPath] where FileSystem.exists(path) && !force { throw FileExists(path: path) }
         try create(publicPath, mode: 0o644, "# DepthFarm CURVE public key of \(name)\npublic-key = \(pair.publicKey)\n")
         try create(secretPath, mode: 0o600,
                    "# DepthFarm CURVE secret key of \(name): keep it private\npublic-key = \(pair.publicKey)\nsecret-key = \(pair.secretKey)\n")
@@ -78,7 +81,7 @@ public enum CurveKeyFile {
         guard fd >= 0 else { throw SystemError("write", path: path, errno: errno) }
         defer { close(fd) }
         fchmod(fd, mode)  // whatever the umask
-        try ResultStore.writeAll(fd, text, path: path)
+        try FileSystem.write(fd, text, path: path)
         guard fsync(fd) == 0 else { throw SystemError("write", path: path, errno: errno) }
     }
 }

@@ -1,25 +1,74 @@
 import Glibc
+import SystemPackage
 
-/// The few file operations the farm needs, as direct POSIX calls so that failures keep their
-/// errno, and writes that matter are made durable (fsync) and atomic (rename).
+/// The farm's one funnel to the file system. Every byte written goes through `write` (swift-system's
+/// `writeAll`: interrupted and short writes retried until all is written), every read through
+/// `read`, and every failure becomes a `SystemError` that keeps the operation, the path and the
+/// real errno. Writes that matter are made durable (fsync) and atomic (rename).
 public enum FileSystem {
-    /// The whole content of a file as UTF-8 text.
-    public static func readText(_ path: String) throws -> String {
+    /// Writes all of `bytes` to `fd`, at `offset` or else at its current position.
+    public static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int? = nil, path: String) throws {
+        let file = FileDescriptor(rawValue: fd)
+        do {
+            if let offset {
+                try file.writeAll(toAbsoluteOffset: Int64(offset), bytes)
+            } else {
+                try file.writeAll(bytes)
+            }
+        } catch {
+            throw SystemError("write", path: path, errno: (error as? Errno)?.rawValue ?? EIO)
+        }
+    }
+
+    /// Writes all of `text` (UTF-8) to `fd`, at `offset` or else at its current position.
+    public static func write(_ fd: Int32, _ text: String, at offset: Int? = nil, path: String) throws {
+        var text = text
+        try text.withUTF8 { try write(fd, UnsafeRawBufferPointer($0), at: offset, path: path) }
+    }
+
+    /// Reads exactly `count` bytes at `offset`; a file shorter than that is an error (EIO).
+    public static func read(_ fd: Int32, count: Int, at offset: Int, path: String) throws -> [UInt8] {
+        let file = FileDescriptor(rawValue: fd)
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n: Int
+            do {
+                n = try bytes.withUnsafeMutableBytes { buffer in
+                    try file.read(fromAbsoluteOffset: Int64(offset + done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                }
+            } catch {
+                throw SystemError("read", path: path, errno: (error as? Errno)?.rawValue ?? EIO)
+            }
+            if n == 0 { throw SystemError("read", path: path, errno: EIO) }  // cut short since it was written
+            done += n
+        }
+        return bytes
+    }
+
+    /// The whole content of a file, as bytes.
+    public static func readBytes(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("read", path: path, errno: errno) }
         defer { close(fd) }
+        let file = FileDescriptor(rawValue: fd)
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", path: path, errno: errno)
+            let n: Int
+            do {
+                n = try chunk.withUnsafeMutableBytes { try file.read(into: $0) }
+            } catch {
+                throw SystemError("read", path: path, errno: (error as? Errno)?.rawValue ?? EIO)
             }
-            if n == 0 { break }
+            if n == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<n])
         }
-        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The whole content of a file as UTF-8 text.
+    public static func readText(_ path: String) throws -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
     }
 
     public static func exists(_ path: String) -> Bool {
@@ -30,6 +79,38 @@ public enum FileSystem {
     public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Creates `path` and any missing parents (like `mkdir -p`); the error names the folder that
+    /// could not be made and why.
+    public static func createDirectories(_ path: String) throws {
+        if isDirectory(path) { return }
+        let parent = directory(of: path)
+        if parent != path && parent != "." && parent != "/" && !exists(parent) { try createDirectories(parent) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw SystemError("create", path: path, errno: errno) }
+        guard isDirectory(path) else { throw SystemError("use as a folder", path: path, errno: ENOTDIR) }
+    }
+
+    /// Removes a file, or a folder with everything in it; a missing one is no error.
+    public static func remove(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw SystemError("remove", path: path, errno: errno)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            guard let folder = opendir(path) else { throw SystemError("remove", path: path, errno: errno) }
+            var names: [String] = []
+            while let entry = readdir(folder) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(folder)
+            for name in names { try remove(path + "/" + name) }
+            guard rmdir(path) == 0 else { throw SystemError("remove", path: path, errno: errno) }
+        } else {
+            guard unlink(path) == 0 || errno == ENOENT else { throw SystemError("remove", path: path, errno: errno) }
+        }
     }
 
     /// Writes `text` to `path` atomically: a temporary file in the same folder, fsync, rename,
@@ -101,6 +182,12 @@ public final class BufferedFile {
         if buffer.count >= 1 << 16 { drain() }
     }
 
+    public func write(_ bytes: [UInt8]) {
+        guard error == nil else { return }
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { drain() }
+    }
+
     /// Writes out what is buffered; throws the first write error so far.
     public func flush() throws {
         drain()
@@ -122,15 +209,11 @@ public final class BufferedFile {
     }
 
     private func drain() {
-        var offset = 0
-        while offset < buffer.count, error == nil {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                error = SystemError("write", path: name, errno: errno)
-            } else {
-                offset += n
-            }
+        guard error == nil, !buffer.isEmpty else { return }
+        do {
+            try buffer.withUnsafeBytes { try FileSystem.write(fd, $0, path: name) }
+        } catch {
+            self.error = error as? SystemError ?? SystemError("write", path: name, errno: EIO)
         }
         buffer.removeAll(keepingCapacity: true)
     }

@@ -43,9 +43,16 @@ public final class Journal {
         let path = folder + "/" + fileName
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError("write", path: path, errno: errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            throw InputError(folder, "is being written by another coordinator (its journal is locked)")
+        // A process started a moment ago may hold the lock until its exec closes the inherited
+        // descriptor (milliseconds): only a lock held for a second is another coordinator's.
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            attempts += 1
+            guard errno == EWOULDBLOCK, attempts < 100 else {
+                close(fd)
+                throw InputError(folder, "is being written by another coordinator (its journal is locked)")
+            }
+            usleep(10_000)
         }
         let (entries, keep): ([Entry], Int)
         do {
@@ -115,10 +122,9 @@ public final class Journal {
         try append(entries.map(\.line).joined(separator: "\n"))
     }
 
+    /// One write of the whole group (a crash tears at most the end of it, which reading ignores), then fsync.
     private func append(_ lines: String) throws {
-        var text = lines + "\n"
-        let written = text.withUTF8 { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == text.utf8.count else { throw SystemError("write", path: path, errno: written < 0 ? errno : ENOSPC) }
+        try FileSystem.write(fd, lines + "\n", path: path)
         guard fsync(fd) == 0 else { throw SystemError("write", path: path, errno: errno) }
     }
 }

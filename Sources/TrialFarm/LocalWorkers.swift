@@ -36,6 +36,11 @@ public final class LocalWorkers {
     /// How many are still running.
     public var running: Int { processes.filter(\.isRunning).count }
 
+    /// How many have ended with exit status 0.
+    public var succeeded: Int {
+        processes.filter { !$0.isRunning && $0.terminationReason == .exit && $0.terminationStatus == 0 }.count
+    }
+
     /// Sends `signal` to every process still running.
     public func signal(_ signal: Int32) {
         for process in processes where process.isRunning { kill(process.processIdentifier, signal) }

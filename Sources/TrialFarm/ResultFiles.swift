@@ -28,7 +28,7 @@ public enum ResultFiles {
         file.write(ResultStore.metricsHeader + "\n")
         try file.flush()
         for index in store.plan.trials.indices where store.isComplete(index) {
-            file.write(try store.rows(index))
+            file.write(try store.rowBytes(index))
         }
         try file.commit(to: path)
     }
@@ -47,22 +47,22 @@ public enum ResultFiles {
         // The parameter columns of the last configuration (trials come configuration by configuration).
         var cached: (configuration: Int32, columns: [String])?
         for (index, trial) in store.plan.trials.enumerated() {
-            var fields = [SweepPlan.hex(trial.id), SweepPlan.hex(store.plan.configurationIDs[Int(trial.configuration)]), String(trial.seed)]
+            var fields = [SweepPlan.hex(trial.id), SweepPlan.hex(store.plan.configurationIDs[Int(trial.configuration)]), String(trial.seed),
+                          store.status(index).rawValue]
             if let entry = store.finished[index] {
                 let outcome = entry.outcome
-                let status = entry.kind == .failed ? "failed" : outcome!.status.rawValue
-                fields += [status, String(entry.attempt), String(entry.failures), entry.host, timestamp(entry.started),
+                fields += [String(entry.attempt), String(entry.failures), entry.host, timestamp(entry.started),
                            timestamp(entry.finished), MetricCSV.format(entry.finished - entry.started),
                            outcome?.divergedStep.map(String.init) ?? "", outcome.map { String($0.steps) } ?? "",
                            outcome.map { String($0.epochsCompleted) } ?? ""]
                 fields += [outcome?.trainLoss, outcome?.trainAccuracy, outcome?.testLoss, outcome?.testAccuracy].map { $0.map(MetricCSV.format) ?? "" }
                 fields.append(entry.error ?? "")
             } else {
-                fields += ["pending"] + [String](repeating: "", count: trialColumns.count - 4)
+                fields += [String](repeating: "", count: trialColumns.count - 4)
             }
             if cached?.configuration != trial.configuration {
-                let values = store.plan.configurations[Int(trial.configuration)].parameterValues
-                cached = (trial.configuration, parameters.map { name in values.first { $0.name == name }!.value.description })
+                let config = store.plan.configurations[Int(trial.configuration)]
+                cached = (trial.configuration, parameters.map { config.value(of: $0)!.description })
             }
             file.write(CSV.row(fields + cached!.columns))
         }
@@ -91,53 +91,40 @@ public enum ResultFiles {
         let summaryPath = store.folder + "/summary.csv", leaderboardPath = store.folder + "/leaderboard.csv"
         let summary = try BufferedFile(temporaryFor: summaryPath)
         summary.write(CSV.row(["config_id"] + varied + ["epoch", "metric", "lag"] + summaryStatistics))
-        let metricIndex = Dictionary(uniqueKeysWithValues: Metric.allCases.enumerated().map { ($1.rawValue, $0) })
-        var tCache: [Int: Double] = [:]
-        var board: [(configuration: Int, n: Int, diverged: Int, failed: Int, statistics: RunningStatistics?)] = []
-        let seeds = plan.sweep.seeds.count
-        for (configuration, config) in plan.configurations.enumerated() {
+        let metricIndex = Dictionary(uniqueKeysWithValues: Metric.allCases.enumerated().map { ($1, $0) })
+        let counts = store.countsByConfiguration()
+        var ranked: [RunningStatistics?] = []
+        // One configuration at a time: its trials' per-epoch rows, then its lines.
+        for (configuration, trials) in plan.trialsByConfiguration().enumerated() {
             var statistics: [Key: RunningStatistics] = [:]
-            var completed = 0, diverged = 0, failed = 0
-            for index in (configuration * seeds)..<((configuration + 1) * seeds) {
-                guard let entry = store.finished[index] else { continue }
-                if entry.kind == .failed { failed += 1; continue }
-                if entry.outcome?.status == .diverged { diverged += 1; continue }
-                completed += 1
-                var text = try store.rows(index)
-                text.withUTF8 { bytes in
-                    forEachEpochRow(bytes) { fields in
-                        guard let epoch = Int(fields[0]), let metric = metricIndex[String(fields[1])], let value = Double(fields[3])
-                        else { return }
-                        statistics[Key(epoch: epoch, metric: metric, lag: Int(fields[2]) ?? -1), default: RunningStatistics()].add(value)
-                    }
+            for index in trials where store.status(index) == .completed {
+                try store.forEachRecord(of: index, perEpochOnly: true) { record in
+                    statistics[Key(epoch: record.epoch, metric: metricIndex[record.metric]!, lag: record.lag ?? -1), default: RunningStatistics()]
+                        .add(record.value)
                 }
             }
-            let values = config.parameterValues
-            let prefix = [SweepPlan.hex(plan.configurationIDs[configuration])]
-                + varied.map { name in values.first { $0.name == name }!.value.description }
+            let config = plan.configurations[configuration]
+            let prefix = [SweepPlan.hex(plan.configurationIDs[configuration])] + varied.map { config.value(of: $0)!.description }
             for key in statistics.keys.sorted() {
-                let s = statistics[key]!
                 let metric = Metric.allCases[key.metric]
                 summary.write(CSV.row(prefix + [String(key.epoch), metric.rawValue, key.lag < 0 ? "" : String(key.lag)]
-                                      + describe(s, diverged: diverged, tCache: &tCache)))
+                                      + describe(statistics[key]!, diverged: counts[configuration].diverged)))
             }
             try summary.flush()
-            let rankKey = Key(epoch: config.epochs, metric: metricIndex[plan.sweep.metric.rawValue]!, lag: -1)
-            board.append((configuration, completed, diverged, failed, statistics[rankKey]))
+            ranked.append(statistics[Key(epoch: config.epochs, metric: metricIndex[plan.sweep.metric]!, lag: -1)])
         }
         try summary.commit(to: summaryPath)
 
-        board = leaderboardOrder(board.map { $0.statistics?.mean }, goal: plan.sweep.goal).map { board[$0] }
         let leaderboard = try BufferedFile(temporaryFor: leaderboardPath)
         leaderboard.write(CSV.row(["rank", "config_id"] + varied + ["metric", "epoch", "n", "diverged", "failed", "mean", "std",
                                                                     "ci95_low", "ci95_high", "min", "max"]))
-        for (rank, row) in board.enumerated() {
-            let config = plan.configurations[row.configuration]
-            let values = config.parameterValues
-            var fields = [String(rank + 1), SweepPlan.hex(plan.configurationIDs[row.configuration])]
-            fields += varied.map { name in values.first { $0.name == name }!.value.description }
-            fields += [plan.sweep.metric.rawValue, String(config.epochs), String(row.n), String(row.diverged), String(row.failed)]
-            let described = row.statistics.map { describe($0, diverged: row.diverged, tCache: &tCache) }
+        for (rank, configuration) in leaderboardOrder(ranked.map { $0?.mean }, goal: plan.sweep.goal).enumerated() {
+            let config = plan.configurations[configuration]
+            let count = counts[configuration]
+            var fields = [String(rank + 1), SweepPlan.hex(plan.configurationIDs[configuration])]
+            fields += varied.map { config.value(of: $0)!.description }
+            fields += [plan.sweep.metric.rawValue, String(config.epochs), String(count.completed), String(count.diverged), String(count.failed)]
+            let described = ranked[configuration].map { describe($0, diverged: count.diverged) }
             fields += described.map { [$0[2], $0[3], $0[5], $0[6], $0[7], $0[8]] } ?? ["", "", "", "", "", ""]
             leaderboard.write(CSV.row(fields))
         }
@@ -157,37 +144,11 @@ public enum ResultFiles {
         }
     }
 
-    /// Calls `body` with the epoch, metric, lag and value fields of each per-epoch row (empty
-    /// step) of metrics.csv rows. Most rows are per-window ones; they are passed over by looking
-    /// at their bytes, without making strings of their fields.
-    static func forEachEpochRow(_ bytes: UnsafeBufferPointer<UInt8>, _ body: ([Substring]) -> Void) {
-        let comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n")
-        var start = 0
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != newline { end += 1 }
-            // Columns: trial_id, config_id, seed, epoch, step, metric, lag, value.
-            var commas = 0, stepStart = start
-            for i in start..<end where bytes[i] == comma {
-                commas += 1
-                if commas == 4 { stepStart = i + 1; break }
-            }
-            if commas == 4 && stepStart < end && bytes[stepStart] == comma {
-                let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-                let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                if fields.count == 8 { body([fields[3], fields[5], fields[6], fields[7]]) }
-            }
-            start = end + 1
-        }
-    }
-
     /// n, diverged, mean, std, sem, ci95_low, ci95_high, min, max (empty where undefined).
-    static func describe(_ s: RunningStatistics, diverged: Int, tCache: inout [Int: Double]) -> [String] {
+    static func describe(_ s: RunningStatistics, diverged: Int) -> [String] {
         var fields = [String(s.count), String(diverged), MetricCSV.format(s.mean)]
-        if let sd = s.standardDeviation, let sem = s.standardError {
-            let t = tCache[s.count - 1] ?? StudentT.quantile(0.975, degreesOfFreedom: s.count - 1)
-            tCache[s.count - 1] = t
-            fields += [MetricCSV.format(sd), MetricCSV.format(sem), MetricCSV.format(s.mean - t * sem), MetricCSV.format(s.mean + t * sem)]
+        if let sd = s.standardDeviation, let sem = s.standardError, let interval = s.confidenceInterval95 {
+            fields += [MetricCSV.format(sd), MetricCSV.format(sem), MetricCSV.format(interval.low), MetricCSV.format(interval.high)]
         } else {
             fields += ["", "", "", ""]
         }

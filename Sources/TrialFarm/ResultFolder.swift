@@ -1,6 +1,6 @@
 import TrainingCore
 
-/// Reading an output folder back: its plan from `sweep.yaml`, and what its journal says.
+/// Reading an output folder's sweep back from its `sweep.yaml`.
 public enum ResultFolder {
     /// The plan of the sweep whose results `folder` holds.
     public static func plan(_ folder: String) throws -> SweepPlan {
@@ -12,26 +12,5 @@ public enum ResultFolder {
             throw InputError(path, "its sweep_id does not match its sweep (written by another version of depthfarm?)")
         }
         return plan
-    }
-
-    /// Counts of the folder's trials.
-    public static func report(_ store: ResultStore) -> CoordinatorReport {
-        var report = CoordinatorReport()
-        for index in store.plan.trials.indices {
-            switch store.finished[index] {
-            case nil: report.pending += 1
-            case let entry? where entry.kind == .failed: report.failed += 1
-            case let entry? where entry.outcome?.status == .diverged: report.diverged += 1
-            default: report.completed += 1
-            }
-        }
-        return report
-    }
-
-    /// Seconds from the first trial's start to the last one's end.
-    public static func elapsed(_ store: ResultStore) -> Double {
-        let entries = store.finished.compactMap { $0 }
-        guard let first = entries.map(\.started).filter({ $0 > 0 }).min(), let last = entries.map(\.finished).max() else { return 0 }
-        return last - first
     }
 }

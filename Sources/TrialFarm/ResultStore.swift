@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 import TrainingCore
 
@@ -18,13 +17,15 @@ import TrainingCore
 /// rows are recorded once, completely, or not at all, whatever crashes when; the journal is the
 /// authority on which trials are done (rows it does not reference are cut off on reopening); and
 /// durability costs two syncs per group rather than file creations and syncs per trial.
+///
+/// Reading it back — trial by trial, with its status and its rows — is `ResultStore+Reading`.
 public final class ResultStore {
     public let folder: String
     public let plan: SweepPlan
     /// The journal, when the store is open for writing.
     let journal: Journal?
     /// `completed.csv`, open for appending (writing) or reading.
-    private let completed: Int32
+    let completed: Int32
     /// Its length: where the next block of rows goes.
     private var completedLength: Int
     /// What the journal has for each trial of the plan (done or failed), by plan index.
@@ -41,6 +42,7 @@ public final class ResultStore {
 
     public static let metricsHeader = "trial_id,config_id,seed,epoch,step,metric,lag,value"
     static let completedName = "completed.csv"
+    var completedPath: String { folder + "/" + Self.completedName }
 
     /// A scratch file for one running attempt's rows.
     final class Spool {
@@ -52,6 +54,19 @@ public final class ResultStore {
             self.path = path
         }
         deinit { close(fd) }
+    }
+
+    /// What went wrong opening a folder for a sweep.
+    public enum OpenError: Error, CustomStringConvertible, Equatable {
+        /// The folder holds the results of another sweep (its id, or nil if unreadable).
+        case anotherSweep(folder: String, found: String?)
+
+        public var description: String {
+            switch self {
+            case .anotherSweep(let folder, let found):
+                "\(folder): holds the results of another sweep (\(found.map { "\($0.prefix(12))…" } ?? "unreadable sweep.yaml"))"
+            }
+        }
     }
 
     /// Opens `folder` for `plan`: creates it and `sweep.yaml`, or checks that the folder holds this
@@ -75,9 +90,7 @@ public final class ResultStore {
             if FileSystem.exists(sweepFile) {
                 let existing = try? ResolvedSweep.sweepID(ofFile: sweepFile)
                 if existing != plan.sweepID {
-                    guard force else {
-                        throw InputError(folder, "holds the results of another sweep (\(existing.map { "\($0.prefix(12))…" } ?? "unreadable sweep.yaml")); choose another --out or add --force to start it afresh")
-                    }
+                    guard force else { throw OpenError.anotherSweep(folder: folder, found: existing) }
                     try Self.clear(folder)
                 }
             }
@@ -92,7 +105,7 @@ public final class ResultStore {
             guard ftruncate(completed, off_t(completedLength)) == 0 else {
                 throw SystemError("write", path: completedPath, errno: errno)
             }
-            try? FileManager.default.removeItem(atPath: folder + "/spool")
+            try FileSystem.remove(folder + "/spool")
         }
         for entry in entries {
             guard let index = indexOfTrial[entry.trial] else { continue }
@@ -110,41 +123,20 @@ public final class ResultStore {
         running.removeAll()
         freeSpools.removeAll()
         spoolCount = 0
-        try? FileManager.default.removeItem(atPath: folder + "/spool")
+        try? FileSystem.remove(folder + "/spool")
     }
 
     /// Creates `folder` (and its parents) if needed, and checks it can be written.
     static func prepareFolder(_ folder: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            var path = folder
-            while !FileSystem.exists(path) && path != "." && path != "/" { path = FileSystem.directory(of: path) }
-            throw SystemError("create", path: folder, errno: FileSystem.isDirectory(path) ? EACCES : ENOTDIR)
-        }
-        guard FileSystem.isDirectory(folder) else { throw SystemError("use as a folder", path: folder, errno: ENOTDIR) }
+        try FileSystem.createDirectories(folder)
         guard access(folder, W_OK) == 0 else { throw SystemError("write into", path: folder, errno: errno) }
     }
 
     /// Removes what a sweep writes into `folder` (for --force), nothing else.
     static func clear(_ folder: String) throws {
         for name in ["sweep.yaml", Journal.fileName, completedName, "spool", "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv"] {
-            let path = folder + "/" + name
-            if FileSystem.exists(path) { try FileManager.default.removeItem(atPath: path) }
+            try FileSystem.remove(folder + "/" + name)
         }
-    }
-
-    public func isComplete(_ index: Int) -> Bool { finished[index]?.kind == .done }
-
-    /// The metric rows of a completed trial (CSV lines with their line ends).
-    public func rows(_ index: Int) throws -> String {
-        guard let range = finished[index]?.rows, !range.isEmpty else { return "" }
-        var bytes = [UInt8](repeating: 0, count: range.count)
-        let read = bytes.withUnsafeMutableBytes { pread(completed, $0.baseAddress, range.count, off_t(range.lowerBound)) }
-        guard read == range.count else {
-            throw SystemError("read", path: folder + "/" + Self.completedName, errno: read < 0 ? errno : EIO)
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Starts streaming the rows of an attempt to a spool file, dropping an earlier attempt's.
@@ -155,7 +147,7 @@ public final class ResultStore {
             spool = free
         } else {
             let directory = folder + "/spool"
-            if !FileSystem.isDirectory(directory) { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            try FileSystem.createDirectories(directory)
             let path = "\(directory)/\(spoolCount).partial"
             let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw SystemError("write", path: path, errno: errno) }
@@ -174,7 +166,8 @@ public final class ResultStore {
         var text = ""
         text.reserveCapacity(records.count * 80)
         for record in records { text += prefix + MetricCSV.fields(record) + "\n" }
-        spool.length += try Self.write(spool.fd, text, at: spool.length, path: spool.path)
+        try FileSystem.write(spool.fd, text, at: spool.length, path: spool.path)
+        spool.length += text.utf8.count
     }
 
     /// Makes the attempt's rows the trial's: appends them to `completed.csv` as one block; the
@@ -182,14 +175,11 @@ public final class ResultStore {
     public func completeAttempt(_ index: Int, entry: Journal.Entry) throws {
         guard let (current, spool) = running.removeValue(forKey: index), current == entry.attempt else { return }
         defer { freeSpools.append(spool) }
-        var bytes = [UInt8](repeating: 0, count: spool.length)
-        let read = bytes.withUnsafeMutableBytes { pread(spool.fd, $0.baseAddress, spool.length, 0) }
-        guard read == spool.length else { throw SystemError("read", path: spool.path, errno: read < 0 ? errno : EIO) }
-        let path = folder + "/" + Self.completedName
-        let written = try bytes.withUnsafeBytes { try Self.write(completed, $0, at: completedLength, path: path) }
+        let bytes = try FileSystem.read(spool.fd, count: spool.length, at: 0, path: spool.path)
+        try bytes.withUnsafeBytes { try FileSystem.write(completed, $0, at: completedLength, path: completedPath) }
         var entry = entry
-        entry.rows = completedLength..<(completedLength + written)
-        completedLength += written
+        entry.rows = completedLength..<(completedLength + bytes.count)
+        completedLength += bytes.count
         uncommitted.append((index, entry))
     }
 
@@ -207,7 +197,7 @@ public final class ResultStore {
     public func commit() throws {
         guard !uncommitted.isEmpty else { return }
         if uncommitted.contains(where: { $0.entry.kind == .done }) {
-            guard fdatasync(completed) == 0 else { throw SystemError("write", path: folder + "/" + Self.completedName, errno: errno) }
+            guard fdatasync(completed) == 0 else { throw SystemError("write", path: completedPath, errno: errno) }
         }
         try journal!.append(uncommitted.map(\.entry))
         for item in uncommitted { finished[item.index] = item.entry }
@@ -218,40 +208,5 @@ public final class ResultStore {
     public func abandonAttempt(_ index: Int) {
         guard let (_, spool) = running.removeValue(forKey: index) else { return }
         freeSpools.append(spool)
-    }
-
-    /// Writes all of `text` at `offset`; returns the bytes written.
-    static func write(_ fd: Int32, _ text: String, at offset: Int, path: String) throws -> Int {
-        var text = text
-        return try text.withUTF8 { try write(fd, UnsafeRawBufferPointer($0), at: offset, path: path) }
-    }
-
-    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int, path: String) throws -> Int {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("write", path: path, errno: errno)
-            }
-            done += n
-        }
-        return done
-    }
-
-    /// Writes all of `text` at the current position of `fd`.
-    static func writeAll(_ fd: Int32, _ text: String, path: String) throws {
-        var text = text
-        try text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError("write", path: path, errno: errno)
-                }
-                offset += n
-            }
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import TrainingCore
 
 /// Mean, spread and extremes of a stream of values, by Welford's method (one pass, stable).
@@ -28,9 +29,10 @@ public struct RunningStatistics: Sendable, Equatable {
 
     /// The 95% confidence interval of the mean from Student's t with n − 1 degrees of freedom;
     /// nil below two values.
+    /// The one interval of the project: summary.csv, the leaderboard and the report all use it.
     public var confidenceInterval95: (low: Double, high: Double)? {
         guard let sem = standardError else { return nil }
-        let half = StudentT.quantile(0.975, degreesOfFreedom: count - 1) * sem
+        let half = StudentT.quantile975(degreesOfFreedom: count - 1) * sem
         return (mean - half, mean + half)
     }
 }
@@ -39,6 +41,17 @@ public struct RunningStatistics: Sendable, Equatable {
 /// regularised incomplete beta function with the project's own exp and log (so summaries are the
 /// same on every host).
 public enum StudentT {
+    /// The 0.975-quantile for ν degrees of freedom, computed once per ν (a summary asks for the
+    /// same few thousands of times).
+    public static func quantile975(degreesOfFreedom ν: Int) -> Double {
+        if let known = cache975.withLock({ $0[ν] }) { return known }
+        let value = quantile(0.975, degreesOfFreedom: ν)
+        cache975.withLock { $0[ν] = value }
+        return value
+    }
+
+    private static let cache975 = Mutex<[Int: Double]>([:])
+
     /// The p-quantile (0.5 < p < 1) for ν degrees of freedom, to about 1e-12.
     public static func quantile(_ p: Double, degreesOfFreedom ν: Int) -> Double {
         precondition(p > 0.5 && p < 1 && ν >= 1)

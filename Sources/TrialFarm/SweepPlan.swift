@@ -1,10 +1,9 @@
 import TrainingCore
 
 /// A sweep expanded into its trials: every configuration (resolved, all defaults filled) and,
-/// for each, every seed. Expansion is deterministic: grid in the file's parameter order with the
-/// last parameter varying fastest; random search drawing parameter by parameter, sample by
-/// sample, from the `sample_seed` stream. Trials are ordered configuration by configuration,
-/// seeds innermost.
+/// for each, every seed. Expansion is deterministic (see `GridSearch` and `RandomSearch`).
+/// Trials are ordered configuration by configuration, seeds innermost; a trial's plan index is
+/// its trial index, the order in which the scheduler hands trials out.
 public struct SweepPlan: Sendable {
     public struct Trial: Sendable, Equatable {
         /// The trial's id: the first 8 bytes of SHA-256 of its canonical configuration with the seed.
@@ -27,6 +26,14 @@ public struct SweepPlan: Sendable {
     /// The parameters whose value differs between configurations, in reference order.
     public let variedParameters: [String]
 
+    /// A sweep of more trials than its caller allows (`--max-trials` on the command line).
+    public struct TooLarge: Error, Equatable, CustomStringConvertible {
+        /// The sweep's trials (`Int.max`: more than 2^63).
+        public let trials: Int
+        public let maximum: Int
+        public var description: String { "\(trials == Int.max ? "more than 2^63" : "\(trials)") trials is more than the maximum (\(maximum))" }
+    }
+
     /// The number of trials `sweep` expands to, computed without expanding it.
     public static func trialCount(_ sweep: Sweep) -> Int {
         let configurations: Int
@@ -46,29 +53,11 @@ public struct SweepPlan: Sendable {
     /// Expands `sweep`, refusing more than `maximumTrials` trials before doing any work.
     public init(_ sweep: Sweep, maximumTrials: Int = 1_000_000) throws {
         let count = Self.trialCount(sweep)
-        guard count <= maximumTrials else {
-            let shown = count == Int.max ? "more than 2^63" : "\(count)"
-            throw InputError("sweep", "\(shown) trials is more than --max-trials (\(maximumTrials))")
-        }
+        guard count <= maximumTrials else { throw TooLarge(trials: count, maximum: maximumTrials) }
         self.sweep = sweep
-        var assignments: [[(String, String)]] = []
-        switch sweep.method {
-        case .grid:
-            assignments = [[]]
-            for (name, specification) in sweep.parameters {
-                let values: [String]
-                switch specification {
-                case .value(let value): values = [value]
-                case .values(let list): values = list
-                default: preconditionFailure("grid sweeps have no distributions")
-                }
-                assignments = assignments.flatMap { prefix in values.map { prefix + [(name, $0)] } }
-            }
-        case .random:
-            var random = RandomStream(seed: sweep.sampleSeed, purpose: .sweepSampling)
-            for _ in 0..<sweep.samples {
-                assignments.append(sweep.parameters.map { name, specification in (name, Self.draw(specification, &random)) })
-            }
+        let assignments = switch sweep.method {
+        case .grid: GridSearch.assignments(sweep)
+        case .random: RandomSearch.assignments(sweep)
         }
         var configurations: [TrialConfig] = [], ids: [UInt64] = [], seen = Set<UInt64>()
         for assignment in assignments {
@@ -121,15 +110,10 @@ public struct SweepPlan: Sendable {
         SHA256.digest(canonical.utf8).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    /// One random value of a parameter.
-    static func draw(_ specification: Sweep.Specification, _ random: inout RandomStream) -> String {
-        switch specification {
-        case .value(let value): return value
-        case .values(let values), .categorical(let values): return values[random.nextBelow(values.count)]
-        case .uniform(let low, let high): return "\(random.nextUniform(low, high))"
-        case .logUniform(let low, let high):
-            return "\(Double.exp(random.nextUniform(Double.log(low), Double.log(high))))"
-        case .integerUniform(let low, let high): return "\(low + random.nextBelow(high - low + 1))"
-        }
+    /// The plan index of every trial of each configuration, in plan order.
+    public func trialsByConfiguration() -> [[Int]] {
+        var groups = [[Int]](repeating: [], count: configurations.count)
+        for (index, trial) in trials.enumerated() { groups[Int(trial.configuration)].append(index) }
+        return groups
     }
 }

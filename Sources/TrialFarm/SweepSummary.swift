@@ -3,9 +3,9 @@ import TrainingCore
 
 /// The few lines a sweep command prints when it ends: counts and the top of the leaderboard.
 public enum SweepSummary {
-    public static func lines(_ report: CoordinatorReport, folder: String, seconds: Double, top: Int = 5) -> [String] {
-        var lines = ["\(report.completed + report.diverged + report.failed + report.pending) trials: \(report.completed) completed, "
-                     + "\(report.diverged) diverged, \(report.failed) failed, \(report.pending) not run (\(Coordinator.duration(seconds)))"]
+    public static func lines(_ counts: TrialCounts, folder: String, seconds: Double, top: Int = 5) -> [String] {
+        var lines = ["\(counts.total) trials: \(counts.completed) completed, "
+                     + "\(counts.diverged) diverged, \(counts.failed) failed, \(counts.pending) not run (\(Coordinator.duration(seconds)))"]
         lines += leaderboard(folder: folder, top: top)
         lines.append("results: \(folder)/")
         return lines

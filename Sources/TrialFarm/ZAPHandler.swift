@@ -42,7 +42,7 @@ final class ZAPHandler {
         guard !refusals.isEmpty else { return nil }
         defer { refusals = [:] }
         let total = refusals.values.reduce(0, +)
-        return "refused \(total) connection\(total == 1 ? "" : "s") with keys not in --authorized-keys, from "
+        return "refused \(total) connection\(total == 1 ? "" : "s") with keys that are not authorized, from "
             + refusals.keys.sorted().joined(separator: ", ")
     }
 }

@@ -51,6 +51,8 @@ struct FarmOptions: ParsableArguments {
             return try SweepPlan(sweep, maximumTrials: maxTrials)
         } catch let error as InputError {
             throw InputError(path, error.message)
+        } catch {
+            throw worded(error, sweep: path)
         }
     }
 }
@@ -62,9 +64,9 @@ func writeReport(_ farm: FarmOptions, folder: String, console: Console) {
     let destination = folder + "/report.html"
     do {
         try SweepReport.write(folder: folder, to: destination)
-        console.log("report: \(destination)")
+        console.line("report: \(destination)")
     } catch {
-        console.log("error: the report could not be written: \(error)")
+        console.line("error: the report could not be written: \(error)")
     }
 }
 
@@ -72,5 +74,5 @@ func writeReport(_ farm: FarmOptions, folder: String, console: Console) {
 /// otherwise 0.
 func exitStatus(_ report: CoordinatorReport) -> ExitCode {
     if report.interrupted { return ExitCode(128 + (Interruption.signal == 0 ? 2 : Interruption.signal)) }
-    return report.failed > 0 ? .failure : .success
+    return report.counts.failed > 0 ? .failure : .success
 }

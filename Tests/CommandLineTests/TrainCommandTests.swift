@@ -15,7 +15,10 @@ import TrialFarm
         let lines = result.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.first == "epoch,step,metric,lag,value")
         var config = TrialConfig()
-        for pair in stride(from: 1, to: Self.small.count, by: 2) { try ConfigurationFile.apply(assignment: Self.small[pair], to: &config) }
+        for pair in stride(from: 1, to: Self.small.count, by: 2) {
+            let parts = Self.small[pair].split(separator: "=", maxSplits: 1).map(String.init)
+            try config.set(parts[0], to: parts[1])
+        }
         config.method = .bptd
         var expected: [String] = []
         _ = try Trial(config).run { expected.append(MetricCSV.fields($0)) }

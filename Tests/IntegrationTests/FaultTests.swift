@@ -169,7 +169,7 @@ import TrialFarm
         let healthy = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "1", "--name", "healthy"],
                                             folder: folder, name: "healthy")
         #expect(coordinator.wait(timeout: 120) == 0, "\(coordinator.standardError)")
-        #expect(coordinator.standardError.contains("it sent nothing for 1.0 s (--trial-timeout)"))
+        #expect(coordinator.standardError.contains("it sent nothing for 1.0 s (the trial timeout)"))
         #expect(hanging.wait(timeout: 10) == 0 && healthy.wait(timeout: 10) == 0)
         let trials = try Fixtures.trials(out)
         #expect(trials.allSatisfy { $0["status"] == "completed" && $0["host"] == "healthy" })

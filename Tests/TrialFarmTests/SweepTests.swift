@@ -119,8 +119,8 @@ import TrainingCore
     func trialLimit() throws {
         let huge = "seeds: {count: 1000000}\nparameters:\n  hidden: {values: [1, 2, 3]}\n  lr: {values: [0.1, 0.2]}\n"
         let sweep = try Sweep.parse(huge, source: "huge.yaml")
-        #expect(throws: InputError("sweep", "6000000 trials is more than --max-trials (1000000)")) { try SweepPlan(sweep) }
-        #expect(throws: InputError("sweep", "6000000 trials is more than --max-trials (10)")) { try SweepPlan(sweep, maximumTrials: 10) }
+        #expect(throws: SweepPlan.TooLarge(trials: 6_000_000, maximum: 1_000_000)) { try SweepPlan(sweep) }
+        #expect(throws: SweepPlan.TooLarge(trials: 6_000_000, maximum: 10)) { try SweepPlan(sweep, maximumTrials: 10) }
     }
 
     static let malformed: [(String, String)] = [

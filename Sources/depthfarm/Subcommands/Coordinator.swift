@@ -26,11 +26,21 @@ struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var curve: CoordinatorCurveOptions
 
+    @OptionGroup var log: LogOptions
+
     func validate() throws {
         try Endpoint.check(bind, option: "--bind")
     }
 
     func run() throws {
+        do {
+            try coordinate()
+        } catch {
+            throw worded(error)
+        }
+    }
+
+    func coordinate() throws {
         let plan = try farm.plan(sweep)
         let folder = out ?? "results/\(plan.sweep.name)"
         var options = farm.coordinatorOptions(bind: bind)
@@ -38,17 +48,18 @@ struct CoordinatorCommand: ParsableCommand {
         let warning = try curve.checkExposure(of: bind)
         Interruption.install()
         let console = Console()
-        if let warning { console.log(warning) }
+        let logger = log.logger("coordinator", console: console)
+        if let warning { logger.warning("\(warning)") }
         let store = try ResultStore(folder: folder, plan: plan, force: farm.force)
-        let coordinator = try Coordinator(store: store, options: options, console: console)
+        let coordinator = try Coordinator(store: store, options: options, console: console, logger: logger)
         let security = options.curve.map { "CURVE, \($0.authorized.count) authorized worker key\($0.authorized.count == 1 ? "" : "s")" } ?? "no encryption"
         let complete = plan.trials.indices.filter { store.isComplete($0) }.count
-        console.log("sweep \(plan.sweep.name): \(plan.trials.count) trials" + (complete > 0 ? ", \(complete) already complete" : "")
-                    + "; listening on \(coordinator.endpoint) (\(security)); results in \(folder)/")
+        console.line("sweep \(plan.sweep.name): \(plan.trials.count) trials" + (complete > 0 ? ", \(complete) already complete" : "")
+                     + "; listening on \(coordinator.endpoint) (\(security)); results in \(folder)/")
         let clock = ContinuousClock(), start = clock.now
         let report = try coordinator.run(shouldStop: { Interruption.requested })
         let (whole, fraction) = (clock.now - start).components
-        for line in SweepSummary.lines(report, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.log(line) }
+        for line in SweepSummary.lines(report.counts, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.line(line) }
         writeReport(farm, folder: folder, console: console)
         throw exitStatus(report)
     }

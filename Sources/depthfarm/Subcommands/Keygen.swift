@@ -30,7 +30,12 @@ struct Keygen: ParsableCommand {
 
     func run() throws {
         guard Context.has("curve") else { throw ValidationError("this libzmq was built without CURVE") }
-        let (publicPath, secretPath) = try CurveKeyFile.write(try CurveKeyPair.generate(), folder: out, name: name, force: force)
+        let (publicPath, secretPath): (String, String)
+        do {
+            (publicPath, secretPath) = try CurveKeyFile.write(try CurveKeyPair.generate(), folder: out, name: name, force: force)
+        } catch {
+            throw worded(error)
+        }
         print("wrote \(publicPath) (share it) and \(secretPath) (keep it private)")
     }
 }

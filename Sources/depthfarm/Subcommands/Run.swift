@@ -24,11 +24,21 @@ struct Run: ParsableCommand {
 
     @OptionGroup var farm: FarmOptions
 
+    @OptionGroup var log: LogOptions
+
     func validate() throws {
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be in 1 … 1024 (got \(workers))") }
     }
 
     func run() throws {
+        do {
+            try runSweep()
+        } catch {
+            throw worded(error)
+        }
+    }
+
+    func runSweep() throws {
         let plan = try farm.plan(sweep)
         let folder = out ?? "results/\(plan.sweep.name)"
         Interruption.install()
@@ -37,20 +47,22 @@ struct Run: ParsableCommand {
         // A Unix socket: local only, and cheaper than TCP over loopback.
         let socket = "\(FileManager.default.temporaryDirectory.path)/depthfarm-\(getpid()).sock"
         defer { unlink(socket) }
-        let coordinator = try Coordinator(store: store, options: farm.coordinatorOptions(bind: "ipc://" + socket), console: console)
+        let coordinator = try Coordinator(store: store, options: farm.coordinatorOptions(bind: "ipc://" + socket), console: console,
+                                          logger: log.logger("coordinator", console: console))
         let remaining = plan.trials.indices.filter { !store.isComplete($0) }.count
-        console.log("sweep \(plan.sweep.name): \(plan.trials.count) trials (\(plan.configurations.count) configurations × \(plan.sweep.seeds.count) seeds)"
-                    + (remaining < plan.trials.count ? ", \(plan.trials.count - remaining) already complete" : "")
-                    + "; \(min(workers, max(remaining, 1))) workers; results in \(folder)/")
+        console.line("sweep \(plan.sweep.name): \(plan.trials.count) trials (\(plan.configurations.count) configurations × \(plan.sweep.seeds.count) seeds)"
+                     + (remaining < plan.trials.count ? ", \(plan.trials.count - remaining) already complete" : "")
+                     + "; \(min(workers, max(remaining, 1))) workers; results in \(folder)/")
         let local = remaining > 0
             ? try LocalWorkers(count: min(workers, remaining),
-                               arguments: ["worker", "--connect", coordinator.endpoint, "--processes", "1", "--patience", "30", "--quiet"])
+                               arguments: ["worker", "--connect", coordinator.endpoint, "--processes", "1", "--patience", "30",
+                                           "--log-level", "error"])
             : nil
         let clock = ContinuousClock(), start = clock.now
         let report = try coordinator.run(shouldStop: { Interruption.requested })
         local?.wait(timeout: 10)
         let (whole, fraction) = (clock.now - start).components
-        for line in SweepSummary.lines(report, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.log(line) }
+        for line in SweepSummary.lines(report.counts, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.line(line) }
         writeReport(farm, folder: folder, console: console)
         throw exitStatus(report)
     }

@@ -18,8 +18,6 @@ struct Summarize: ParsableCommand {
         let store = try ResultStore(folder: folder, plan: plan, readOnly: true)
         try ResultFiles.writeAll(store)
         let console = Console()
-        for line in SweepSummary.lines(ResultFolder.report(store), folder: folder, seconds: ResultFolder.elapsed(store)) {
-            console.log(line)
-        }
+        for line in SweepSummary.lines(store.counts, folder: folder, seconds: store.elapsedSeconds) { console.line(line) }
     }
 }

@@ -31,8 +31,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The name this worker reports to the coordinator (default: the host name).", valueName: "name"))
     var name: String?
 
-    @Flag(help: "Print only errors.")
+    @Flag(help: "Print only errors (as --log-level error).")
     var quiet = false
+
+    @OptionGroup var log: LogOptions
 
     @OptionGroup var curve: WorkerCurveOptions
 
@@ -44,18 +46,28 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
+        do {
+            try work()
+        } catch {
+            throw worded(error)
+        }
+    }
+
+    func work() throws {
         LocalWorkers.adoptParentDeath()
         Interruption.install()
         if processes > 1 {
-            var arguments = ["worker", "--connect", connect, "--processes", "1", "--patience", String(patience)]
+            var arguments = ["worker", "--connect", connect, "--processes", "1", "--patience", String(patience), "--log-level", log.logLevel]
             if stay { arguments.append("--stay") }
             if quiet { arguments.append("--quiet") }
             if let name { arguments += ["--name", name] }
             arguments += curve.arguments
             _ = try curve.load()  // refuse bad key files here, once, rather than in every child
             let children = try LocalWorkers(count: processes, arguments: arguments)
-            while children.running > 0 && !Interruption.requested { usleep(50_000) }
-            if Interruption.requested { children.signal(SIGTERM) }
+            // One process told that the sweep is over (exit 0) means it is over for all: one that
+            // never got through to the coordinator would otherwise wait out --patience.
+            while children.running > 0 && !Interruption.requested && (stay || children.succeeded == 0) { usleep(50_000) }
+            if children.running > 0 { children.signal(SIGTERM) }
             let statuses = children.wait(timeout: 10)
             throw ExitCode(statuses.first { $0 != 0 } ?? 0)
         }
@@ -64,7 +76,8 @@ struct WorkerCommand: ParsableCommand {
         options.patience = stay ? nil : patience
         if let name { options.host = name }
         options.curve = try curve.load()
-        let worker = try Worker(options: options, console: Console(quiet: quiet))
+        let logger = log.logger("worker \(options.host)/\(getpid())", console: Console(), quiet: quiet)
+        let worker = try Worker(options: options, logger: logger)
         throw ExitCode(try worker.run(shouldStop: { Interruption.requested }))
     }
 }

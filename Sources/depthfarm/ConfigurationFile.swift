@@ -1,4 +1,5 @@
 import TrainingCore
+import TrialFarm
 import Yams
 
 /// Trial parameters from a YAML or JSON file (a mapping of parameter names to values) and

@@ -1,0 +1,471 @@
+import Glibc
+import Logging
+import TrainingCore
+
+extension Coordinator {
+    /// Everything the coordinator knows, and all it decides: which worker runs which attempt of
+    /// which trial, which results are accepted (only a trial's current attempt, from the worker
+    /// holding it), when a worker is dead and its trials go back, what is written to the store.
+    /// The loop in `Coordinator.run` feeds it messages and time and sends what it queues in
+    /// `outbox`; nothing here touches a socket, so the exactly-once logic is tested without
+    /// processes (`CoordinatorStateTests`).
+    struct State {
+        // Fixed for the run.
+        let store: ResultStore
+        let options: CoordinatorOptions
+        /// This coordinator's session, sent in every WELCOME.
+        let session: UInt64
+        let logger: Logger
+
+        /// Decides which trials exist and in which order they run (see `Scheduler`).
+        var scheduler: any Scheduler
+        /// Per trial, by trial index.
+        var trials: [TrialState]
+        /// Trials the scheduler has handed out that no worker has started yet, in index order.
+        var ready = IndexQueue<Int>()
+        /// Trials whose attempt was lost, waiting to run again, oldest first; served before
+        /// `ready`, so that a search waiting for a generation is not kept waiting.
+        var retries = IndexQueue<Int>()
+        /// Connected workers, by routing id.
+        var workers: [[UInt8]: WorkerState] = [:]
+        /// Workers with an unanswered READY, in the order they asked (may hold ids since gone or
+        /// answered; skipped).
+        var idle = IndexQueue<[UInt8]>()
+        /// Every trial of the plan by status, as this run has it (finished ones from before included).
+        var counts: TrialCounts
+        /// Trials that had finished before this run started (for the rate of this run).
+        let finishedAtStart: Int
+        /// When this run started.
+        let started: ContinuousClock.Instant
+
+        /// Dropped messages by reason: in all, and since they were last reported.
+        var rejected: [String: Int] = [:], rejectedSinceReport: [String: Int] = [:]
+        /// CURVE handshakes that failed (a peer without CURVE, or with the wrong server key) since
+        /// the last report, by peer address.
+        var handshakeFailures: [String: Int] = [:]
+        /// When dropped messages, refusals and failed handshakes were last logged (every 5 s at most).
+        var lastReport: ContinuousClock.Instant
+        /// Replies the coordinator may still send to peers it does not know, refilled at 100 per
+        /// second: a flood of strangers cannot make it flood back.
+        var strangerReplies = 100.0
+        var lastRefill: ContinuousClock.Instant
+        /// When the last group of finished trials was committed to disk.
+        var lastCommit: ContinuousClock.Instant
+        /// A write to the output folder failed: the run stops with this error.
+        var fatal: (any Error)?
+        /// The canonical JSON of the last configuration handed out, split around its seed (trials
+        /// come configuration by configuration, so most ASSIGNs only change the seed).
+        var configurationText: (index: Int32, prefix: String, suffix: String)?
+        /// Messages for the loop to send, in order.
+        var outbox: [(id: [UInt8], message: WireMessage)] = []
+
+        init(store: ResultStore, options: CoordinatorOptions, session: UInt64, logger: Logger, now: ContinuousClock.Instant) {
+            self.store = store
+            self.options = options
+            self.session = session
+            self.logger = logger
+            scheduler = makeScheduler(for: store.plan.sweep)
+            trials = [TrialState](repeating: TrialState(), count: store.plan.trials.count)
+            // A trial that failed in an earlier run is tried again: it counts as pending.
+            var counts = TrialCounts()
+            for index in store.plan.trials.indices {
+                let status = store.status(index)
+                counts.add(status == .failed ? .pending : status)
+            }
+            self.counts = counts
+            finishedAtStart = counts.finished
+            started = now
+            lastReport = now
+            lastRefill = now
+            lastCommit = now
+        }
+    }
+
+    struct TrialState {
+        enum Status { case pending, running, finished }
+        var status: Status = .pending
+        /// The current (or last) attempt; results carrying another number are stale.
+        var attempt = 0
+        /// Attempts lost to a dead worker, an error or a timeout.
+        var failures = 0
+        /// The worker running the current attempt.
+        var worker: [UInt8]?
+        /// METRICS batches received from the current attempt (the next expected sequence number).
+        var batches = 0
+        /// Unix time the current attempt was handed out.
+        var started = 0.0
+        /// When the current attempt last sent something (for the trial timeout).
+        var lastHeard = ContinuousClock.now
+        /// The scheduler's metric at the end of each epoch of the current attempt, as it streamed in.
+        var epochValues: [Double] = []
+    }
+
+    struct WorkerState {
+        var host: String
+        var pid: Int
+        /// When it last sent anything, and when it was last sent anything.
+        var lastSeen: ContinuousClock.Instant
+        var lastSent: ContinuousClock.Instant
+        /// The trials it holds, in the order given: the first runs, the next waits its turn.
+        var held: [Int] = []
+        /// READYs not yet answered with a trial.
+        var credits = 0
+        var name: String { "\(host)/\(pid)" }
+    }
+
+    /// Workers the coordinator keeps track of at most; more greetings are dropped.
+    static let maximumWorkers = 10_000
+    /// Trials a worker may hold: one running and one waiting (workers ask for the second only
+    /// when their trials are short, to hide the round trip).
+    static let maximumHeld = 2
+}
+
+extension Coordinator.State {
+    var plan: SweepPlan { store.plan }
+
+    /// Whether the sweep is over: the scheduler will propose nothing more, and everything it
+    /// proposed has finished.
+    var isComplete: Bool {
+        scheduler.isExhausted && ready.isEmpty && retries.isEmpty && counts.finished == trials.count
+    }
+
+    // MARK: Messages
+
+    mutating func handle(_ frames: [[UInt8]], truncated: Bool, now: ContinuousClock.Instant) {
+        guard let id = frames.first else { return }
+        guard !truncated else {
+            reject("more than \(WireProtocol.maximumFrames) frames")
+            return
+        }
+        let message: WireMessage
+        do {
+            message = try WireMessage.decode(Array(frames.dropFirst()))
+        } catch {
+            reject(error.reason)
+            return
+        }
+        handle(message, from: id, now: now)
+    }
+
+    mutating func handle(_ message: WireMessage, from id: [UInt8], now: ContinuousClock.Instant) {
+        if case .hello(let host, let pid, let version) = message {
+            guard workers[id] != nil || workers.count < Coordinator.maximumWorkers else {
+                reject("greeting beyond \(Coordinator.maximumWorkers) workers")
+                return
+            }
+            // Greeting again is harmless: a worker that found us silent greets again and keeps its trial.
+            if workers[id] == nil {
+                workers[id] = Coordinator.WorkerState(host: host, pid: pid, lastSeen: now, lastSent: now)
+                logger.debug("worker \(host)/\(pid) joined")
+            }
+            if version != DepthFarmVersion.current {
+                logger.warning("worker \(host)/\(pid) runs depthfarm \(version), this coordinator \(DepthFarmVersion.current)")
+            }
+            send(welcome, to: id)
+            return
+        }
+        guard workers[id] != nil else {
+            // Not greeted (a worker of an earlier coordinator, or a stranger): ask it to greet.
+            reject("\(message.command) from a peer that did not say HELLO")
+            if mayReplyToStranger(now: now) { send(welcome, to: id) }
+            return
+        }
+        workers[id]!.lastSeen = now
+        switch message {
+        case .ready:
+            let worker = workers[id]!
+            guard worker.held.count + worker.credits < Coordinator.maximumHeld else {
+                reject("READY beyond \(Coordinator.maximumHeld) trials")
+                return
+            }
+            workers[id]!.credits += 1
+            idle.push(id)
+        case .heartbeat:
+            break
+        case .metrics(let trial, let attempt, let sequence, let packed):
+            guard let index = current(trial, attempt, from: id) else { return }
+            guard sequence == trials[index].batches else {
+                reject("METRICS out of sequence")
+                return
+            }
+            let records = WireProtocol.records(packed)
+            do {
+                try store.appendMetrics(index, attempt: attempt, records: records)
+            } catch {
+                fatal = error
+                return
+            }
+            trials[index].batches += 1
+            trials[index].lastHeard = now
+            if let metric = scheduler.observedMetric {
+                for record in records where record.metric == metric && record.step == nil && record.lag == nil {
+                    trials[index].epochValues.append(record.value)
+                    scheduler.observe(trial: index, epoch: record.epoch, value: record.value)
+                }
+            }
+        case .done(let trial, let attempt, let batches, let outcome):
+            guard let index = current(trial, attempt, from: id) else { return }
+            release(index, from: id, now: now)
+            guard batches == trials[index].batches else {
+                lose(index, failure: true, reason: "\(trials[index].batches) of its \(batches) metric batches arrived")
+                return
+            }
+            let t = trials[index]
+            do {
+                try store.completeAttempt(index, entry: Journal.Entry(kind: .done, trial: trial, attempt: attempt, failures: t.failures,
+                                                                       outcome: outcome, rows: nil, error: nil, host: workers[id]!.host,
+                                                                       started: t.started, finished: Self.unixTime()))
+            } catch {
+                fatal = error
+                return
+            }
+            finish(index, status: outcome.status == .diverged ? .diverged : .completed)
+        case .failed(let trial, let attempt, let error):
+            guard let index = current(trial, attempt, from: id) else { return }
+            release(index, from: id, now: now)
+            lose(index, failure: true, reason: "it failed on \(workers[id]!.name): \(error)", error: error)
+        case .bye(let reason):
+            let worker = workers.removeValue(forKey: id)!
+            logger.info("worker \(worker.name) left: \(reason)")
+            for index in worker.held { lose(index, failure: false, reason: "its worker \(worker.name) left (\(reason))") }
+        case .hello, .welcome, .assign, .cancel, .shutdown:
+            reject("\(message.command) sent to the coordinator")
+        }
+    }
+
+    var welcome: WireMessage {
+        .welcome(session: session, heartbeatMilliseconds: options.heartbeatMilliseconds, liveness: options.liveness)
+    }
+
+    /// The trial index of `trial` if `attempt` is its current attempt and `worker` runs it;
+    /// otherwise counts the message as stale and returns nil.
+    mutating func current(_ trial: UInt64, _ attempt: Int, from worker: [UInt8]) -> Int? {
+        guard let index = store.indexOfTrial[trial] else {
+            reject("unknown trial")
+            return nil
+        }
+        let t = trials[index]
+        guard t.status == .running, t.attempt == attempt, t.worker == worker else {
+            reject("stale attempt")
+            return nil
+        }
+        return index
+    }
+
+    /// Takes a trial off its worker; the worker's next trial, if one waits, starts now.
+    mutating func release(_ index: Int, from id: [UInt8], now: ContinuousClock.Instant) {
+        guard var worker = workers[id], let position = worker.held.firstIndex(of: index) else { return }
+        worker.held.remove(at: position)
+        if position == 0, let next = worker.held.first {
+            trials[next].started = Self.unixTime()
+            trials[next].lastHeard = now
+        }
+        workers[id] = worker
+    }
+
+    /// A worker is gone: the trial it was running is a lost attempt, those waiting simply go back.
+    mutating func drop(_ worker: Coordinator.WorkerState, reason: String) {
+        for (position, index) in worker.held.enumerated() {
+            lose(index, failure: position == 0, reason: "its worker \(worker.name) \(reason)")
+        }
+    }
+
+    /// A message to `id` could not be sent: its connection is gone.
+    mutating func unreachable(_ id: [UInt8]) {
+        if let worker = workers.removeValue(forKey: id) { drop(worker, reason: "disconnected") }
+    }
+
+    // MARK: Trials
+
+    /// Trial `index` will not run again: the scheduler is told its result.
+    mutating func finish(_ index: Int, status: TrialStatus) {
+        trials[index].status = .finished
+        trials[index].worker = nil
+        counts.pending -= 1
+        counts.add(status)
+        scheduler.finished(trial: index, status: status, epochValues: status == .failed ? [] : trials[index].epochValues)
+        trials[index].epochValues = []
+    }
+
+    /// The current attempt of a running trial is lost: the trial goes back to the queue, or fails
+    /// for good once `maximumAttempts` attempts failed.
+    mutating func lose(_ index: Int, failure: Bool, reason: String, error: String? = nil) {
+        var t = trials[index]
+        guard t.status == .running else { return }
+        if let worker = t.worker { release(index, from: worker, now: ContinuousClock.now) }
+        store.abandonAttempt(index)
+        t.worker = nil
+        t.epochValues = []
+        if failure { t.failures += 1 }
+        let id = SweepPlan.hex(plan.trials[index].id)
+        if t.failures >= options.maximumAttempts {
+            trials[index] = t
+            logger.warning("trial \(id) failed: \(reason) (attempt \(t.attempt) of \(options.maximumAttempts))")
+            store.recordFailure(index, entry: Journal.Entry(kind: .failed, trial: plan.trials[index].id, attempt: t.attempt,
+                                                            failures: t.failures, outcome: nil, rows: nil, error: error ?? reason, host: "",
+                                                            started: t.started, finished: Self.unixTime()))
+            finish(index, status: .failed)
+        } else {
+            t.status = .pending
+            trials[index] = t
+            retries.push(index)
+            logger.info("trial \(id) goes back to the queue: \(reason)")
+        }
+    }
+
+    /// Takes what the scheduler hands out into `ready`. Trials the journal already records as
+    /// complete (a resumed sweep) are not run again: the scheduler is told their results at once,
+    /// in index order, which is how its state is rebuilt (see `Scheduler`).
+    mutating func refill() throws {
+        while let index = scheduler.next(plan) {
+            guard store.isComplete(index) else {
+                ready.push(index)  // pending, or failed in an earlier run: tried again
+                continue
+            }
+            trials[index].status = .finished
+            var values: [Double] = []
+            let status = store.status(index)
+            if let metric = scheduler.observedMetric {
+                try store.forEachRecord(of: index, perEpochOnly: true) { record in
+                    if record.metric == metric && record.lag == nil { values.append(record.value) }
+                }
+            }
+            scheduler.finished(trial: index, status: status, epochValues: values)
+        }
+    }
+
+    /// Hands trials to workers that asked for them: lost attempts first, then the scheduler's.
+    mutating func dispatch(now: ContinuousClock.Instant) throws {
+        try refill()
+        while !(retries.isEmpty && ready.isEmpty), let id = idle.pop() {
+            guard let worker = workers[id], worker.credits > 0 else { continue }
+            let index = retries.pop() ?? ready.pop()!
+            var t = trials[index]
+            t.attempt += 1
+            t.status = .running
+            t.worker = id
+            t.batches = 0
+            t.started = Self.unixTime()  // restarted when it reaches the head of the worker's trials
+            t.lastHeard = now
+            trials[index] = t
+            workers[id]!.held.append(index)
+            workers[id]!.credits -= 1
+            try store.startAttempt(index, attempt: t.attempt)
+            let trial = plan.trials[index]
+            send(.assign(trial: trial.id, attempt: t.attempt, configuration: configurationJSON(of: trial)), to: id)
+        }
+    }
+
+    /// The canonical JSON of a trial's configuration.
+    mutating func configurationJSON(of trial: SweepPlan.Trial) -> String {
+        if configurationText?.index != trial.configuration {
+            let text = plan.config(of: SweepPlan.Trial(id: 0, configuration: trial.configuration, seed: 0)).canonicalJSON()
+            let seed = text.range(of: "\"seed\":0")!
+            configurationText = (trial.configuration, String(text[..<seed.lowerBound]) + "\"seed\":", String(text[seed.upperBound...]))
+        }
+        let (_, prefix, suffix) = configurationText!
+        return prefix + String(trial.seed) + suffix
+    }
+
+    mutating func send(_ message: WireMessage, to id: [UInt8]) {
+        outbox.append((id, message))
+    }
+
+    /// The loop sent `id` a message.
+    mutating func sent(to id: [UInt8], now: ContinuousClock.Instant) {
+        workers[id]?.lastSent = now
+    }
+
+    mutating func reject(_ reason: String) {
+        rejected[reason, default: 0] += 1
+        rejectedSinceReport[reason, default: 0] += 1
+    }
+
+    /// Logs what was dropped or refused since the last report.
+    mutating func report(now: ContinuousClock.Instant, refusals: String?) {
+        lastReport = now
+        if !rejectedSinceReport.isEmpty {
+            let total = rejectedSinceReport.values.reduce(0, +)
+            let reasons = rejectedSinceReport.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }
+            logger.warning("dropped \(total) message\(total == 1 ? "" : "s"): \(reasons.joined(separator: ", "))")
+            rejectedSinceReport = [:]
+        }
+        if let refusals { logger.warning("\(refusals)") }
+        if !handshakeFailures.isEmpty {
+            let total = handshakeFailures.values.reduce(0, +)
+            let peers = handshakeFailures.keys.sorted().joined(separator: ", ")
+            logger.warning("\(total) CURVE handshake\(total == 1 ? "" : "s") failed on \(peers) (peers without CURVE, or with the wrong server key)")
+            handshakeFailures = [:]
+        }
+    }
+
+    /// Whether a reply to a stranger may be sent now (and takes its token).
+    mutating func mayReplyToStranger(now: ContinuousClock.Instant) -> Bool {
+        strangerReplies = min(100, strangerReplies + seconds(now - lastRefill) * 100)
+        lastRefill = now
+        guard strangerReplies >= 1 else { return false }
+        strangerReplies -= 1
+        return true
+    }
+
+    // MARK: Housekeeping
+
+    /// Heartbeats, dead workers, timed-out trials, and group commits.
+    mutating func housekeeping(now: ContinuousClock.Instant) throws {
+        if let fatal { throw fatal }
+        let interval = Duration.milliseconds(options.heartbeatMilliseconds)
+        let deadline = interval * options.liveness
+        for (id, worker) in workers {
+            if now - worker.lastSeen > deadline {
+                workers.removeValue(forKey: id)
+                logger.warning("worker \(worker.name) is silent for \(options.liveness) heartbeats: dropped")
+                drop(worker, reason: "died")
+            } else if now - worker.lastSent >= interval {
+                send(.heartbeat, to: id)
+            }
+        }
+        if let timeout = options.trialTimeout {
+            // Only the trial each worker runs; one waiting behind it has not started.
+            for worker in workers.values {
+                guard let index = worker.held.first else { continue }
+                let t = trials[index]
+                guard seconds(now - t.lastHeard) > timeout, let worker = t.worker else { continue }
+                send(.cancel(trial: plan.trials[index].id, attempt: t.attempt), to: worker)
+                lose(index, failure: true, reason: "it sent nothing for \(timeout) s (the trial timeout)")
+            }
+        }
+        if store.hasUncommitted && (now - lastCommit > .milliseconds(50) || counts.finished == trials.count) {
+            try store.commit()
+            lastCommit = now
+        }
+    }
+
+    func progressLine(now: ContinuousClock.Instant) -> String {
+        let total = trials.count
+        let running = total - counts.finished - ready.count - retries.count
+        let elapsed = seconds(now - started)
+        let rate = elapsed > 0 ? Double(counts.finished - finishedAtStart) / elapsed : 0
+        var line = "[\(counts.finished)/\(total)] running \(running), workers \(workers.count), failed \(counts.failed), diverged \(counts.diverged)"
+        line += ", \(Self.format(rate)) trials/s"
+        if rate > 0 { line += ", ETA \(Coordinator.duration(Double(total - counts.finished) / rate))" }
+        return line
+    }
+
+    static func format(_ rate: Double) -> String {
+        rate >= 100 ? String(Int(rate.rounded())) : String(Double(Int(rate * 10)) / 10)
+    }
+
+    static func unixTime() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+    }
+}
+
+extension Coordinator {
+    /// A duration for people: 42s, 3m7s, 2h5m.
+    public static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600)h\(s % 3600 / 60)m" : s >= 60 ? "\(s / 60)m\(s % 60)s" : "\(s)s"
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Logging
+import Testing
+import TrainingCore
+@testable import TrialFarm
+
+/// The coordinator's exactly-once logic, without sockets or processes: messages go into its
+/// `State`, what it would send comes out of its outbox, and what it records lands in a real
+/// output folder.
+@Suite struct CoordinatorStateTests {
+    static let sweep = """
+        seeds: [0, 1]
+        parameters:
+          hidden: {values: [4, 8]}
+          epochs: {value: 1}
+        """
+
+    /// A coordinator state over a fresh folder (4 trials), with a logger that keeps its lines.
+    final class Fixture {
+        let folder: String
+        let store: ResultStore
+        var state: Coordinator.State
+        var now = ContinuousClock.now
+        let log = LogLines()
+
+        init(maximumAttempts: Int = 3) throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-state-\(UUID())").path
+            let plan = try SweepPlan(try Sweep.parse(CoordinatorStateTests.sweep, source: "s.yaml"))
+            store = try ResultStore(folder: folder, plan: plan)
+            var options = CoordinatorOptions(bind: "inproc://unused")
+            options.maximumAttempts = maximumAttempts
+            let log = log
+            let logger = Logger(label: "coordinator") { _ in LogLines.Handler(lines: log) }
+            state = Coordinator.State(store: store, options: options, session: 42, logger: logger, now: now)
+        }
+
+        deinit { try? FileSystem.remove(folder) }
+
+        /// Feeds a message from `worker` and returns what the state answers.
+        @discardableResult
+        func receive(_ message: WireMessage, from worker: String) throws -> [(String, WireMessage)] {
+            state.handle(message, from: Array(worker.utf8), now: now)
+            try state.dispatch(now: now)
+            return takeOutbox()
+        }
+
+        func takeOutbox() -> [(String, WireMessage)] {
+            defer { state.outbox.removeAll() }
+            return state.outbox.map { (String(decoding: $0.id, as: UTF8.self), $0.message) }
+        }
+
+        /// Greets as `worker` and asks for one trial; the trial id and attempt it is given.
+        func join(_ worker: String) throws -> (trial: UInt64, attempt: Int)? {
+            try receive(.hello(host: worker, pid: 1, version: DepthFarmVersion.current), from: worker)
+            return try receive(.ready, from: worker).compactMap { _, message in
+                if case .assign(let trial, let attempt, _) = message { (trial: trial, attempt: attempt) } else { nil }
+            }.first
+        }
+
+        /// One batch of rows and the DONE of an attempt.
+        func complete(_ trial: UInt64, attempt: Int, from worker: String) throws {
+            var packed: [UInt8] = []
+            WireProtocol.appendRecord(MetricRecord(epoch: 1, step: nil, metric: .testAccuracy, value: 0.5), to: &packed)
+            try receive(.metrics(trial: trial, attempt: attempt, sequence: 0, records: packed), from: worker)
+            var outcome = TrialOutcome(status: .completed)
+            outcome.epochsCompleted = 1
+            try receive(.done(trial: trial, attempt: attempt, batches: 1, outcome: outcome), from: worker)
+        }
+
+        /// Journal lines of finished trials, after a commit.
+        func journal() throws -> [String] {
+            try store.commit()
+            return try FileSystem.readText(folder + "/journal.log").split(separator: "\n").dropFirst().map(String.init)
+        }
+    }
+
+    @Test("HELLO is welcomed with the session; READY is answered with the first trial, attempt 1")
+    func handshake() throws {
+        let f = try Fixture()
+        let welcome = try f.receive(.hello(host: "a", pid: 1, version: DepthFarmVersion.current), from: "a")
+        #expect(welcome.count == 1 && welcome[0].1 == .welcome(session: 42, heartbeatMilliseconds: 1000, liveness: 3))
+        let assigned = try f.receive(.ready, from: "a")
+        guard case .assign(let trial, 1, let configuration) = assigned.first?.1 else { Issue.record("no ASSIGN"); return }
+        #expect(trial == f.store.plan.trials[0].id)
+        #expect(try TrialConfig(flatJSON: configuration) == f.store.plan.config(of: f.store.plan.trials[0]))
+    }
+
+    @Test("a completed attempt is journaled once; a repeated DONE is refused as stale")
+    func completeOnce() throws {
+        let f = try Fixture()
+        let (trial, attempt) = try #require(try f.join("a"))
+        try f.complete(trial, attempt: attempt, from: "a")
+        #expect(f.state.counts.completed == 1)
+        try f.receive(.done(trial: trial, attempt: attempt, batches: 1, outcome: TrialOutcome(status: .completed)), from: "a")
+        #expect(f.state.rejected["stale attempt"] == 1)
+        #expect(try f.journal().filter { $0.hasPrefix("done\t") }.count == 1)
+    }
+
+    @Test("results are accepted only from the worker holding the current attempt")
+    func onlyTheHolder() throws {
+        let f = try Fixture()
+        let (trial, attempt) = try #require(try f.join("a"))
+        try f.receive(.hello(host: "b", pid: 2, version: DepthFarmVersion.current), from: "b")
+        try f.receive(.done(trial: trial, attempt: attempt, batches: 0, outcome: TrialOutcome(status: .completed)), from: "b")
+        try f.receive(.done(trial: trial, attempt: attempt + 1, batches: 0, outcome: TrialOutcome(status: .completed)), from: "a")
+        try f.receive(.metrics(trial: trial, attempt: attempt, sequence: 3, records: []), from: "a")
+        #expect(f.state.rejected == ["stale attempt": 2, "METRICS out of sequence": 1])
+        #expect(f.state.counts.finished == 0)
+    }
+
+    @Test("a dead worker's trial goes to another worker as attempt 2, and only attempt 2's result counts")
+    func deadWorker() throws {
+        let f = try Fixture()
+        let (trial, first) = try #require(try f.join("a"))
+        f.now += .seconds(5)  // three missed heartbeats of 1 s
+        try f.receive(.hello(host: "b", pid: 2, version: DepthFarmVersion.current), from: "b")
+        try f.state.housekeeping(now: f.now)
+        #expect(f.state.workers.keys.map { String(decoding: $0, as: UTF8.self) } == ["b"])
+        #expect(f.log.contains("worker a/1 is silent for 3 heartbeats: dropped"))
+        let given = try f.receive(.ready, from: "b")
+        // The lost attempt runs before any new trial.
+        #expect(given.count == 1 && given[0].1 == .assign(trial: trial, attempt: 2, configuration: f.state.configurationJSON(of: f.store.plan.trials[0])))
+        try f.complete(trial, attempt: first, from: "a")  // the dead worker's late result
+        try f.complete(trial, attempt: 2, from: "b")
+        // The dead worker is a stranger now: its METRICS and DONE are refused.
+        #expect(f.state.rejected["METRICS from a peer that did not say HELLO"] == 1 && f.state.rejected["DONE from a peer that did not say HELLO"] == 1)
+        #expect(f.state.counts.completed == 1)
+        let lines = try f.journal()
+        #expect(lines.count == 1 && lines[0].hasPrefix("done\t\(SweepPlan.hex(trial))\t2\t1\t"))
+    }
+
+    @Test("a trial whose attempts all fail is failed for good, with the error as data")
+    func failsForGood() throws {
+        let f = try Fixture(maximumAttempts: 2)
+        let (trial, first) = try #require(try f.join("a"))
+        try f.receive(.failed(trial: trial, attempt: first, error: "boom"), from: "a")
+        let again = try f.receive(.ready, from: "a")
+        #expect(again.first?.1 == .assign(trial: trial, attempt: 2, configuration: f.state.configurationJSON(of: f.store.plan.trials[0])))
+        try f.receive(.failed(trial: trial, attempt: 2, error: "boom again"), from: "a")
+        #expect(f.state.counts.failed == 1 && f.state.counts.pending == 3)
+        #expect(try f.journal() == ["failed\t\(SweepPlan.hex(trial))\t2\t2\tboom again\t\t\(f.store.finished[0]!.started)\t\(f.store.finished[0]!.finished)"])
+    }
+
+    @Test("DONE that does not count every METRICS batch loses the attempt; BYE hands trials back without a failure")
+    func missingBatches() throws {
+        let f = try Fixture()
+        let (trial, attempt) = try #require(try f.join("a"))
+        try f.receive(.done(trial: trial, attempt: attempt, batches: 2, outcome: TrialOutcome(status: .completed)), from: "a")
+        #expect(f.state.trials[0].failures == 1 && f.state.retries.count == 1)
+        let retry = try f.receive(.ready, from: "a")
+        #expect(retry.first?.1 == .assign(trial: trial, attempt: 2, configuration: f.state.configurationJSON(of: f.store.plan.trials[0])))
+        try f.receive(.bye(reason: "leaving"), from: "a")
+        #expect(f.state.trials[0].failures == 1 && f.state.retries.count == 1 && f.state.workers.isEmpty)
+    }
+
+    @Test("a peer that did not say HELLO is refused and asked to greet, at most 100 times a second")
+    func strangers() throws {
+        let f = try Fixture()
+        var welcomes = 0
+        for _ in 0..<150 { welcomes += try f.receive(.ready, from: "stranger").count }
+        #expect(welcomes == 100 && f.state.rejected["READY from a peer that did not say HELLO"] == 150)
+    }
+
+    @Test("resuming: complete trials are not run again, and the rest are")
+    func resume() throws {
+        let folder: String, plan: SweepPlan
+        do {
+            let f = try Fixture()
+            let (trial, attempt) = try #require(try f.join("a"))
+            try f.complete(trial, attempt: attempt, from: "a")
+            try f.store.commit()
+            // Keep the folder: a restarted coordinator opens it below.
+            folder = f.folder + "-resumed"
+            plan = f.store.plan
+            try FileSystem.remove(folder)
+            #expect(rename(f.folder, folder) == 0)
+        }
+        defer { try? FileSystem.remove(folder) }
+        let store = try ResultStore(folder: folder, plan: plan)
+        var state = Coordinator.State(store: store, options: CoordinatorOptions(bind: "x"), session: 7, logger: Logger(label: "t"), now: .now)
+        try state.refill()
+        #expect(state.counts.completed == 1 && state.counts.pending == 3)
+        #expect(state.ready.count == 3 && state.ready.pop() == 1 && !state.isComplete)
+    }
+}
+
+/// Log lines kept in memory, for tests.
+final class LogLines: @unchecked Sendable {
+    private var lines: [String] = []
+    func contains(_ text: String) -> Bool { lines.contains { $0.contains(text) } }
+
+    struct Handler: LogHandler {
+        let lines: LogLines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) { lines.lines.append("\(event.level) \(event.message)") }
+    }
+}
