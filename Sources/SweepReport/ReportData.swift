@@ -33,7 +33,7 @@ struct ReportData {
 
     static let epochMetrics: [Metric] = [.testAccuracy, .trainLoss, .testLoss, .trainAccuracy]
     static let windowMetrics: [Metric] = [.trainLoss, .gradCosine, .gradNorm, .weightHHFirstMomentNorm,
-                                          .weightHHSecondMomentNorm, .weightHHSigmaMax]
+                                          .weightHHSecondMomentNorm, .weightHHSigmaMax, .lagWeight]
 
     init(store: ResultStore, groupBy: String?) throws {
         let plan = store.plan

@@ -5,8 +5,8 @@ import TrialFarm
 /// `depthfarm report`: one self-contained HTML file — inline SVG and CSS, no scripts, fonts or
 /// anything else fetched — with the figures of the BPTD write-up for a sweep's output folder: the
 /// learning curves averaged over seeds with 95% confidence bands, the ‖∂L/∂h_t‖ probe, and for
-/// BPTD the per-lag gradient cosines, gradient norms and Adam moments, and W_hh's largest
-/// singular value. Works on a folder whose sweep still runs (what has finished so far).
+/// BPTD the per-lag gradient cosines, gradient norms, Adam moments and lag weights, and W_hh's
+/// largest singular value. Works on a folder whose sweep still runs (what has finished so far).
 public enum SweepReport {
     /// Options of a report.
     public struct Options: Sendable {
@@ -143,6 +143,10 @@ public enum SweepReport {
                                  note: "The norm of each lag optimizer's first moment (Adam's exp_avg) for W_hh.").html
                 page += lagChart(.weightHHSecondMomentNorm, "Second moment of W_hh per lag", "‖v‖ of weight_hh_l0 (log scale)", logY: true, smooth: false,
                                  note: "The norm of each lag optimizer's second moment (Adam's exp_avg_sq) for W_hh.").html
+                if !data.lags(.lagWeight, series: s).isEmpty {
+                    page += lagChart(.lagWeight, "Lag weight per lag", "w_Δ (lag_weighting)", logY: false, smooth: false,
+                                     note: "The weight w_Δ ∈ [0, 1] each lag group's step was scaled by (lag_weighting: cosine or snr)\(recorded).").html
+                }
                 page += "</div>\n"
             }
             page += "</section>\n"

@@ -31,8 +31,8 @@ public final class EchoTask: SequenceTask {
     public init(_ config: TrialConfig) {
         batch = config.batchSize
         steps = config.bpttT
-        length = config.seqLen
-        windowsPerSequence = config.seqLen / config.bpttT
+        length = config.sequenceLength
+        windowsPerSequence = config.sequenceLength / config.bpttT
         echo = config.echo
         lossAt = config.lossAt
         data = config.data

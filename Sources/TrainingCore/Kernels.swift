@@ -385,7 +385,93 @@ public enum Kernels {
         }
     }
 
+    /// `update` with a third state buffer `w` (AMSGrad's running maximum).
+    @inlinable @inline(__always)
+    public static func update<T: Scalar>(
+        _ n: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>,
+        _ w: UnsafeMutablePointer<T>, _ body: (inout T.Vector, T.Vector, inout T.Vector, inout T.Vector, inout T.Vector) -> Void
+    ) {
+        let width = width(T.self)
+        var i = 0
+        while i + width <= n {
+            var pv: T.Vector = load(p + i), mv: T.Vector = load(m + i), vv: T.Vector = load(v + i), wv: T.Vector = load(w + i)
+            body(&pv, load(g + i), &mv, &vv, &wv)
+            store(pv, p + i)
+            store(mv, m + i)
+            store(vv, v + i)
+            store(wv, w + i)
+            i += width
+        }
+        guard i < n else { return }
+        var pv = T.Vector(), gv = T.Vector(), mv = T.Vector(), vv = T.Vector(), wv = T.Vector()
+        for lane in 0..<(n - i) {
+            pv[lane] = p[i + lane]
+            gv[lane] = g[i + lane]
+            mv[lane] = m[i + lane]
+            vv[lane] = v[i + lane]
+            wv[lane] = w[i + lane]
+        }
+        body(&pv, gv, &mv, &vv, &wv)
+        for lane in 0..<(n - i) {
+            p[i + lane] = pv[lane]
+            m[i + lane] = mv[lane]
+            v[i + lane] = vv[lane]
+            w[i + lane] = wv[lane]
+        }
+    }
+
+    /// `update` whose body also returns a vector, summed over the calls (the zero-padded lanes
+    /// of the last call included: the body must give 0 there).
+    @inlinable @inline(__always)
+    public static func updateSumming<T: Scalar>(
+        _ n: Int, _ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, _ m: UnsafeMutablePointer<T>, _ v: UnsafeMutablePointer<T>,
+        _ body: (inout T.Vector, T.Vector, inout T.Vector, inout T.Vector) -> T.Vector
+    ) -> T.Vector {
+        let w = width(T.self)
+        var total = T.Vector()
+        var i = 0
+        while i + w <= n {
+            var pv: T.Vector = load(p + i), mv: T.Vector = load(m + i), vv: T.Vector = load(v + i)
+            total += body(&pv, load(g + i), &mv, &vv)
+            store(pv, p + i)
+            store(mv, m + i)
+            store(vv, v + i)
+            i += w
+        }
+        guard i < n else { return total }
+        var pv = T.Vector(), gv = T.Vector(), mv = T.Vector(), vv = T.Vector()
+        for lane in 0..<(n - i) {
+            pv[lane] = p[i + lane]
+            gv[lane] = g[i + lane]
+            mv[lane] = m[i + lane]
+            vv[lane] = v[i + lane]
+        }
+        total += body(&pv, gv, &mv, &vv)
+        for lane in 0..<(n - i) {
+            p[i + lane] = pv[lane]
+            m[i + lane] = mv[lane]
+            v[i + lane] = vv[lane]
+        }
+        return total
+    }
+
     // MARK: Reductions
+
+    /// Σ |x[i]|, as a Double.
+    @inlinable
+    public static func sumOfMagnitudes<T: Scalar>(_ x: UnsafePointer<T>, _ n: Int) -> Double {
+        var total = 0.0
+        for i in 0..<n { total += Double(x[i].magnitude) }
+        return total
+    }
+
+    /// max |x[i]| (0 for none), as a Double.
+    @inlinable
+    public static func largestMagnitude<T: Scalar>(_ x: UnsafePointer<T>, _ n: Int) -> Double {
+        var largest: T = 0
+        for i in 0..<n { largest = max(largest, x[i].magnitude) }
+        return Double(largest)
+    }
 
     /// Σ x[i] (vector lanes, then the tail, in a fixed order).
     @inlinable

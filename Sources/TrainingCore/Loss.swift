@@ -6,6 +6,14 @@ public enum LossKind: Sendable {
     /// Softmax cross-entropy over the outputs (PyTorch's `CrossEntropyLoss`), mean over batch ×
     /// loss steps. Correct: the first largest logit is the target class.
     case softmaxCrossEntropy
+    /// Squared error per output (PyTorch's `MSELoss`), mean over every loss term (batch × loss
+    /// steps × outputs). No accuracy: nothing is scored.
+    case meanSquaredError
+
+    /// Whether windows count correct predictions (train_acc, test_acc).
+    public var scoresAccuracy: Bool { self != .meanSquaredError }
+    /// Whether the targets are one class index per column (else one value per output).
+    public var hasClassTargets: Bool { self == .softmaxCrossEntropy }
 }
 
 /// Which steps of a window (1 … T) carry loss terms and which are scored for accuracy.
@@ -80,28 +88,51 @@ public enum Loss {
             if let steps = targets.lossSteps {
                 score.lossTerms = steps.count * b
                 let scale = 1 / T(score.lossTerms)
-                for j in steps.flatMap({ step in ((step - 1) * lanes)..<((step - 1) * lanes + b) }) {
-                    var largest = z[j]
-                    for i in 1..<o { largest = max(largest, z[i * n + j]) }
-                    var sum: T = 0
-                    for i in 0..<o { sum += T.exp(z[i * n + j] - largest) }
-                    let label = Int(y[j])
-                    score.lossSum += Double(T.log(sum) + largest - z[label * n + j])
-                    if gradients {
-                        let dz = w.logitGradients.base
-                        for i in 0..<o {
-                            let softmax = T.exp(z[i * n + j] - largest) / sum
-                            dz[i * n + j] = (softmax - (i == label ? 1 : 0)) * scale
+                // Step by step and lane by lane (nested loops: a flatMap would allocate per window).
+                for step in steps {
+                    for j in ((step - 1) * lanes)..<((step - 1) * lanes + b) {
+                        var largest = z[j]
+                        for i in 1..<o { largest = max(largest, z[i * n + j]) }
+                        var sum: T = 0
+                        for i in 0..<o { sum += T.exp(z[i * n + j] - largest) }
+                        let label = Int(y[j])
+                        score.lossSum += Double(T.log(sum) + largest - z[label * n + j])
+                        if gradients {
+                            let dz = w.logitGradients.base
+                            for i in 0..<o {
+                                let softmax = T.exp(z[i * n + j] - largest) / sum
+                                dz[i * n + j] = (softmax - (i == label ? 1 : 0)) * scale
+                            }
                         }
                     }
                 }
             }
             if let steps = targets.scoredSteps {
                 score.scored = steps.count * b
-                for j in steps.flatMap({ step in ((step - 1) * lanes)..<((step - 1) * lanes + b) }) {
-                    var best = 0
-                    for i in 1..<o where z[i * n + j] > z[best * n + j] { best = i }
-                    if best == Int(y[j]) { score.correct += 1 }
+                for step in steps {
+                    for j in ((step - 1) * lanes)..<((step - 1) * lanes + b) {
+                        var best = 0
+                        for i in 1..<o where z[i * n + j] > z[best * n + j] { best = i }
+                        if best == Int(y[j]) { score.correct += 1 }
+                    }
+                }
+            }
+        case .meanSquaredError:
+            guard let steps = targets.lossSteps else { break }
+            score.lossTerms = steps.count * b * o
+            let scale = 2 / T(score.lossTerms)
+            for i in 0..<o {
+                for step in steps {
+                    // As for binary cross-entropy: all lanes, then the padding left out.
+                    let r = i * n + (step - 1) * lanes
+                    let zs = z + r, ys = y + r, terms = w.lossTerms.base + r, dz = w.logitGradients.base + r
+                    for j in 0..<lanes {
+                        let difference = zs[j] - ys[j]
+                        terms[j] = difference * difference  // (z − y)²
+                        if gradients { dz[j] = difference * scale }  // ∂/∂z of the mean: 2(z − y)/N
+                    }
+                    if gradients { (dz + b).update(repeating: 0, count: lanes - b) }
+                    score.lossSum += Double(Kernels.sum(terms, b))
                 }
             }
         }

@@ -11,6 +11,9 @@ public enum Metric: String, CaseIterable, Sendable, Codable {
     /// Cosine similarity of the gradient (per lag group under BPTD) with the same group's
     /// gradient in the previous window.
     case gradCosine = "grad_cos"
+    /// BPTD with `lag_weighting`: the weight w_Δ ∈ [0, 1] group Δ stepped with (`lag` = Δ; see
+    /// `LagWeights`).
+    case lagWeight = "lag_weight"
     /// Frobenius norm of `weight_hh_l0` (after the window's update).
     case weightHHNorm = "weight_hh_l0_norm"
     /// Largest singular value of `weight_hh_l0`.
@@ -28,11 +31,15 @@ public enum Metric: String, CaseIterable, Sendable, Codable {
     case weightHH1SecondMomentNorm = "weight_hh_l1_v_norm"
 
     // Per epoch (train_loss also: the mean over the epoch's windows).
-    /// Fraction of scored training positions predicted correctly during the epoch.
+    /// Fraction of scored training positions predicted correctly during the epoch (not for
+    /// adding, which has no accuracy).
     case trainAccuracy = "train_acc"
-    /// Mean loss over every test position (echo) or test sequence (remember-first).
+    /// Mean loss over every test loss term, one pass from h = 0: per position (echo, copy — for
+    /// copy the cross-entropy per step, memoryless baseline 10·log 8/(delay + 20)) or per test
+    /// sequence (remember-first; adding: the mean squared error, baseline 0.167).
     case testLoss = "test_loss"
-    /// Fraction of test positions predicted correctly, one pass from h = 0.
+    /// Fraction of test positions predicted correctly, one pass from h = 0: every position
+    /// (echo), the last step (remember-first), the 10 output symbols (copy). Not for adding.
     case testAccuracy = "test_acc"
     /// Wall-clock seconds of the epoch, test included.
     case wallSeconds = "wall_seconds"

@@ -1,11 +1,12 @@
 extension Optimizer {
     /// RMSprop (Hinton, Lecture 6e of "Neural Networks for Machine Learning",
     /// https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf), as
-    /// `torch.optim.RMSprop` with `centered=False` (single-tensor path).
+    /// `torch.optim.RMSprop` with `centered=False` (single-tensor path). With `weight` w the
+    /// parameters move by w·Δθ (see `Optimizer`).
     @inline(__always)
-    func rmspropStep(_ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>) {
+    func rmspropStep(_ p: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, weight: Double) {
         let s = settings
-        let lr = T(s.lr), alpha = T(s.alpha), oneMinusAlpha = T(1 - s.alpha), eps = T(s.eps)
+        let lr = T(weight * s.lr), alpha = T(s.alpha), oneMinusAlpha = T(1 - s.alpha), eps = T(s.eps)
         let decay = T(s.weightDecay), momentum = T(s.momentum)
         let square = secondMoment.base, buffer = firstMoment.base
         for i in 0..<count {

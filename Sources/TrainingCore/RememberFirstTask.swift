@@ -34,8 +34,8 @@ public final class RememberFirstTask: SequenceTask {
         batch = config.batchSize
         testBatch = config.testSize
         steps = config.bpttT
-        length = config.seqLen
-        windowsPerSequence = config.seqLen / config.bpttT
+        length = config.sequenceLength
+        windowsPerSequence = config.sequenceLength / config.bpttT
         trainingBatches = config.trainSize / config.batchSize
         data = config.data
         seed = config.seed

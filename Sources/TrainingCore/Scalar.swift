@@ -12,6 +12,10 @@ where Self.RawSignificand: FixedWidthInteger {
     associatedtype Vector: SIMD where Vector.Scalar == Self
     /// The sum of a vector's lanes in a fixed order (pairwise halves), the same on every host.
     static func sum(_ v: Vector) -> Self
+    /// Lane-wise max(a, b) (b where a is NaN).
+    static func maximum(_ a: Vector, _ b: Vector) -> Vector
+    /// Lane-wise min(|x|, 1).
+    static func magnitudeAtMostOne(_ x: Vector) -> Vector
     /// e^x, within 2 ulp for arguments whose result is a normal number.
     static func exp(_ x: Self) -> Self
     /// tanh(x), within 2 ulp.

@@ -9,17 +9,20 @@ final class Trainer<T: Scalar, Task: SequenceTask> {
     /// The training window (with backward buffers) and the test window (forward only).
     let window: WindowBuffers<T>
     let testWindow: WindowBuffers<T>
-    /// 1 under BPTT, T (one per lag) under BPTD.
+    /// 1 under BPTT; under BPTD one per lag, T or `max_lag` + 1.
     let groups: Int
     /// The window's gradient groups, `groups` × P.
     let gradients: Buffer<T>
-    /// The previous window's gradient groups (kept only when the next window reports cosines).
+    /// The previous window's gradient groups, before clipping (kept when the next window reports
+    /// cosines, and every window under `lag_weighting: cosine`).
     let previousGradients: Buffer<T>
     /// Σ_Δ G[Δ], for BPTD's overall gradient norm: P.
     let summedGradient: Buffer<T>
     /// One optimizer per group; group Δ ≥ 1 of BPTD has no read-out and updates the prefix of
     /// recurrent parameters only.
     let optimizers: [Optimizer<T>]
+    /// BPTD's lag weighting: each group's weight and the history behind it.
+    let lagWeights: LagWeights<T>
     /// ‖∂L/∂h_t‖ of the epoch's last window, t = 1 … T.
     var probe: [Double]
     var spectralNorms: [SpectralNorm]
@@ -33,13 +36,14 @@ final class Trainer<T: Scalar, Task: SequenceTask> {
         network.initialize(seed: config.seed)
         window = WindowBuffers(shape: shape, batch: task.batch, steps: task.steps)
         testWindow = WindowBuffers(shape: shape, batch: task.testBatch, steps: task.steps, forwardOnly: true)
-        groups = config.method == .bptd ? task.steps : 1
+        groups = config.gradientGroups
         let p = network.layout.count, recurrent = network.layout.recurrentCount
         gradients = Buffer(count: groups * p)
         previousGradients = Buffer(count: groups * p)
         summedGradient = Buffer(count: config.method == .bptd ? p : 0)
         let settings = OptimizerSettings(config)
         optimizers = (0..<groups).map { Optimizer(settings, count: $0 == 0 ? p : recurrent) }
+        lagWeights = LagWeights(config, groups: groups, stride: p)
         probe = [Double](repeating: 0, count: task.steps)
         spectralNorms = (0..<config.layers).map { _ in SpectralNorm(size: config.hidden) }
     }
@@ -89,19 +93,20 @@ final class Trainer<T: Scalar, Task: SequenceTask> {
             let test = evaluate()
             let trainLoss = lossWindows > 0 ? lossSum / Double(lossWindows) : .nan
             let trainAccuracy = scored > 0 ? Double(correct) / Double(scored) : .nan
+            let scoresAccuracy = task.loss.scoresAccuracy
             onMetric(MetricRecord(epoch: epoch, step: nil, metric: .trainLoss, value: trainLoss))
-            onMetric(MetricRecord(epoch: epoch, step: nil, metric: .trainAccuracy, value: trainAccuracy))
+            if scoresAccuracy { onMetric(MetricRecord(epoch: epoch, step: nil, metric: .trainAccuracy, value: trainAccuracy)) }
             onMetric(MetricRecord(epoch: epoch, step: nil, metric: .testLoss, value: test.loss))
-            onMetric(MetricRecord(epoch: epoch, step: nil, metric: .testAccuracy, value: test.accuracy))
+            if scoresAccuracy { onMetric(MetricRecord(epoch: epoch, step: nil, metric: .testAccuracy, value: test.accuracy)) }
             for t in 1...task.steps {
                 onMetric(MetricRecord(epoch: epoch, step: nil, metric: .stateGradientNorm, lag: task.steps - t, value: probe[t - 1]))
             }
             onMetric(MetricRecord(epoch: epoch, step: nil, metric: .wallSeconds, value: seconds(clock.now - epochStart)))
             outcome.epochsCompleted = epoch
             outcome.trainLoss = trainLoss
-            outcome.trainAccuracy = trainAccuracy
+            outcome.trainAccuracy = scoresAccuracy ? trainAccuracy : nil
             outcome.testLoss = test.loss
-            outcome.testAccuracy = test.accuracy
+            outcome.testAccuracy = scoresAccuracy ? test.accuracy : nil
         }
         outcome.steps = step
         return outcome
@@ -114,14 +119,23 @@ final class Trainer<T: Scalar, Task: SequenceTask> {
         let p = network.layout.count, g = gradients.base
         switch config.method {
         case .bptt: GradientEngine.bptt(network, window, lossSteps: lossSteps, into: g)
-        case .bptd: GradientEngine.bptd(network, window, lossSteps: lossSteps, into: g, total: isProbe)
+        case .bptd:
+            GradientEngine.bptd(network, window, lossSteps: lossSteps, into: g, count: groups, tail: config.lagTail, total: isProbe)
         }
         if isProbe { recordProbe(lastLossStep: lossSteps.upperBound) }
 
         let every = config.metricsEvery
         let reports = step % every == 0
         if reports { reportGradients(step: step, epoch: epoch, loss: loss, onMetric: onMetric) }
-        if (step + 1) % every == 0 { previousGradients.base.update(from: g, count: groups * p) }
+        let weighting = config.lagWeighting
+        if weighting == .cosine {
+            // Each group's cosine with its gradient one window before, both before clipping.
+            for group in 0..<groups {
+                let cosine = step > 1 ? Kernels.cosine(g + group * p, previousGradients.base + group * p, p) : nil
+                lagWeights.observe(group: group, cosine: cosine)
+            }
+        }
+        if weighting == .cosine || (step + 1) % every == 0 { previousGradients.base.update(from: g, count: groups * p) }
 
         for group in 0..<groups {
             let gradient = g + group * p, optimizer = optimizers[group]
@@ -129,12 +143,34 @@ final class Trainer<T: Scalar, Task: SequenceTask> {
                 switch config.clipMode {
                 case .norm: Clipping.clipNorm(gradient, count: optimizer.count, maxNorm: config.clip)
                 case .value: Clipping.clipValue(gradient, count: optimizer.count, limit: config.clip)
+                case .rescale: Clipping.rescale(gradient, count: optimizer.count, toNorm: config.clip)
                 }
             }
-            optimizer.step(parameters: network.parameters.base, gradients: gradient)
+            let parameters = network.parameters.base
+            switch weighting {
+            case .none:
+                optimizer.step(parameters: parameters, gradients: gradient)
+            case .cosine:
+                optimizer.step(parameters: parameters, gradients: gradient, weight: lagWeights.weights[group])
+            case .snr where optimizer.settings.kind.isAdam:
+                // The weight depends on the moments this step makes: the step in two halves.
+                let ratio = optimizer.updateAdamMoments(parameters: parameters, gradients: gradient)
+                lagWeights.observe(group: group, signalToNoise: ratio)
+                optimizer.applyAdamUpdate(parameters: parameters, weight: lagWeights.weights[group])
+            case .snr:
+                lagWeights.observe(group: group, gradient: gradient, count: optimizer.count)
+                optimizer.step(parameters: parameters, gradients: gradient, weight: lagWeights.weights[group])
+            }
         }
         guard Kernels.allFinite(network.parameters.base, p) else { return false }
-        if reports { reportWeights(step: step, epoch: epoch, onMetric: onMetric) }
+        if reports {
+            reportWeights(step: step, epoch: epoch, onMetric: onMetric)
+            if weighting != .none {
+                for group in 0..<groups {
+                    onMetric(MetricRecord(epoch: epoch, step: step, metric: .lagWeight, lag: group, value: lagWeights.weights[group]))
+                }
+            }
+        }
         return true
     }
 
@@ -216,7 +252,7 @@ final class Trainer<T: Scalar, Task: SequenceTask> {
     }
 
     /// One pass over the test set from h = 0.
-    private func evaluate() -> (loss: Double, accuracy: Double) {
+    func evaluate() -> (loss: Double, accuracy: Double) {
         var lossSum = 0.0, lossTerms = 0, correct = 0, scored = 0
         for batch in 0..<task.testBatches {
             testWindow.resetState()

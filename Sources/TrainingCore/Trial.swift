@@ -16,17 +16,19 @@ public struct Trial: Sendable {
     /// Runs the trial to its end, calling `onMetric` with each record as it is measured and
     /// `shouldStop` after every window (return true to cancel).
     public func run(shouldStop: () -> Bool = { false }, onMetric: (MetricRecord) -> Void) -> TrialOutcome {
-        switch (config.precision, config.task) {
-        case (.f32, .echo):
-            Trainer<Float, EchoTask>(config: config, task: EchoTask(config)).run(shouldStop: shouldStop, onMetric: onMetric)
-        case (.f64, .echo):
-            Trainer<Double, EchoTask>(config: config, task: EchoTask(config)).run(shouldStop: shouldStop, onMetric: onMetric)
-        case (.f32, .rememberFirst):
-            Trainer<Float, RememberFirstTask>(config: config, task: RememberFirstTask(config))
-                .run(shouldStop: shouldStop, onMetric: onMetric)
-        case (.f64, .rememberFirst):
-            Trainer<Double, RememberFirstTask>(config: config, task: RememberFirstTask(config))
-                .run(shouldStop: shouldStop, onMetric: onMetric)
+        switch config.task {
+        case .echo: run(EchoTask(config), shouldStop: shouldStop, onMetric: onMetric)
+        case .rememberFirst: run(RememberFirstTask(config), shouldStop: shouldStop, onMetric: onMetric)
+        case .copy: run(CopyTask(config), shouldStop: shouldStop, onMetric: onMetric)
+        case .adding: run(AddingTask(config), shouldStop: shouldStop, onMetric: onMetric)
+        }
+    }
+
+    /// The trainer specialised for the task and the precision.
+    private func run<Task: SequenceTask>(_ task: Task, shouldStop: () -> Bool, onMetric: (MetricRecord) -> Void) -> TrialOutcome {
+        switch config.precision {
+        case .f32: Trainer<Float, Task>(config: config, task: task).run(shouldStop: shouldStop, onMetric: onMetric)
+        case .f64: Trainer<Double, Task>(config: config, task: task).run(shouldStop: shouldStop, onMetric: onMetric)
         }
     }
 }

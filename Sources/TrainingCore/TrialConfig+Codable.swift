@@ -1,5 +1,6 @@
 // JSON (and any Codable format) reads and writes a configuration by its parameter names. Values
-// may be strings or numbers; unknown names and bad values are errors naming the parameter.
+// may be strings, numbers or (for switches such as `amsgrad`) booleans; unknown names and bad
+// values are errors naming the parameter.
 
 extension TrialConfig: Codable {
     private struct Key: CodingKey {
@@ -22,8 +23,10 @@ extension TrialConfig: Codable {
                 text = String(value)
             } else if let value = try? container.decode(Double.self, forKey: key) {
                 text = "\(value)"
+            } else if let value = try? container.decode(Bool.self, forKey: key) {
+                text = String(value)
             } else {
-                throw ConfigurationError(key.stringValue, "must be a string or a number")
+                throw ConfigurationError(key.stringValue, "must be a string, a number or a boolean")
             }
             try set(key.stringValue, to: text)
         }

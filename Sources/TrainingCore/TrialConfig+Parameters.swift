@@ -20,38 +20,53 @@ extension TrialConfig {
 
     /// Every parameter, in the order of the configuration reference.
     public static let parameters: [Parameter] = [
-        choice("task", \.task, "echo: repeat the input bit from `echo` steps ago; remember-first: name the first symbol at the last step"),
+        choice("task", \.task, "echo: repeat the input bit from `echo` steps ago; remember-first: name the first symbol at the last step; copy and adding: Arjovsky et al.'s long-memory problems"),
         choice("method", \.method, "truncated BPTT, or BPTD (gradient split by temporal lag, one optimizer per lag)"),
         integer("layers", \.layers, in: 1...2, values: "1 | 2", "stacked Elman layers"),
         integer("hidden", \.hidden, in: 1...65536, "hidden units per layer"),
         choice("nonlinearity", \.nonlinearity, "φ in h_t = φ(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)"),
-        choice("optimizer", \.optimizer, "PyTorch's update rule of that name"),
+        choice("optimizer", \.optimizer, "PyTorch's update rule of that name; nsgd: SGD on each group's gradient divided by its L_p norm"),
         real("lr", \.lr, .positive, "learning rate"),
         real("beta1", \.beta1, .unitOpen, "Adam/AdamW first-moment decay"),
         real("beta2", \.beta2, .unitOpen, "Adam/AdamW second-moment decay"),
-        real("eps", \.eps, .nonNegative, "added to the root of the second moment (Adam, AdamW, RMSprop)"),
+        real("eps", \.eps, .nonNegative, "added to the root of the second moment (Adam, AdamW, RMSprop, snr weighting)"),
         Parameter(name: "weight_decay", values: Rule.nonNegative.values, defaultValue: "0.01 for adamw, 0 otherwise",
-                  summary: "decoupled decay for adamw; an L2 term added to the gradient for adam, rmsprop and sgd (as in PyTorch)",
+                  summary: "decoupled decay for adamw; an L2 term added to the gradient for adam, rmsprop and sgd (as in PyTorch), and for nsgd after the normalisation",
                   read: { .real($0.effectiveWeightDecay) },
                   write: { config, text in config.weightDecay = try Rule.nonNegative.parse("weight_decay", text) }),
-        real("momentum", \.momentum, .unitOpen, "momentum of sgd and rmsprop"),
+        real("momentum", \.momentum, .unitOpen, "momentum of sgd, nsgd and rmsprop"),
         real("alpha", \.alpha, .unitClosed, "RMSprop's smoothing constant"),
+        flag("amsgrad", \.amsgrad, "adam and adamw: divide by the running maximum of the second moment (PyTorch's amsgrad=True)"),
+        choice("norm_p", \.normP, "nsgd: the L_p norm each group's gradient is divided by"),
         real("clip", \.clip, Rule(values: "≥ 0", message: "must be ≥ 0 (0 turns clipping off)") { $0 >= 0 },
              "gradient clipping threshold; 0 turns clipping off"),
-        choice("clip_mode", \.clipMode, "norm: rescale to global L2 norm `clip` (per lag group under bptd); value: clamp each entry"),
-        Parameter(name: "batch", values: "1 … 1000000", defaultValue: "50 for echo, 64 for remember-first",
+        choice("clip_mode", \.clipMode, "norm: rescale to L2 norm `clip` when larger; value: clamp each entry; rescale: to L2 norm `clip` on every step (per lag group under bptd)"),
+        choice("lag_weighting", \.lagWeighting, "bptd: scale each lag group's step by w_Δ ∈ [0, 1] from its own history (cosine of consecutive gradients, or signal-to-noise)"),
+        real("lag_weight_beta", \.lagWeightBeta, .unitOpen, "decay of the averages behind lag_weighting (cosine; snr for non-Adam optimizers)"),
+        Parameter(name: "max_lag", values: "none | 0 … bptt_t − 1", defaultValue: "none",
+                  summary: "bptd: the longest lag with a group (and optimizer) of its own; none keeps all bptt_t",
+                  read: { $0.maxLag.map { .integer($0) } ?? .text("none") },
+                  write: { config, text in
+                      config.maxLag = text == "none" ? nil : try parseInteger("max_lag", text, in: 0...100_000, none: true)
+                  }),
+        choice("lag_tail", \.lagTail, "bptd with max_lag: drop the longer lags (not computed), or merge them into the group of lag max_lag"),
+        Parameter(name: "batch", values: "1 … 1000000", defaultValue: "50 for echo, 64 otherwise",
                   summary: "sequences trained in parallel",
                   read: { .integer($0.batchSize) },
                   write: { config, text in config.batch = try parseInteger("batch", text, in: 1...1_000_000) }),
-        integer("seq_len", \.seqLen, in: 1...1_000_000_000, values: "≥ 1, a multiple of bptt_t", "steps per sequence"),
+        Parameter(name: "seq_len", values: "≥ 1, a multiple of bptt_t", defaultValue: "2000 (copy: delay + 20)",
+                  summary: "steps per sequence",
+                  read: { .integer($0.sequenceLength) },
+                  write: { config, text in config.seqLen = try parseInteger("seq_len", text, in: 1...1_000_000_000) }),
         integer("bptt_t", \.bpttT, in: 1...100_000, "steps per training window (truncation length)"),
         integer("echo", \.echo, in: 0...1_000_000_000, values: "0 … seq_len − 1", "echo: how many steps back the target looks"),
+        integer("delay", \.delay, in: 1...1_000_000_000, values: "≥ 1", "copy: steps from the last symbol to the delimiter (Arjovsky et al.'s T); seq_len = delay + 20"),
         integer("classes", \.classes, in: 2...4096, "remember-first: symbols in the alphabet"),
-        integer("train_size", \.trainSize, in: 1...100_000_000, values: "≥ 1, a multiple of batch", "remember-first: training sequences per epoch"),
-        integer("test_size", \.testSize, in: 1...100_000_000, values: "≥ 1", "remember-first: test sequences"),
+        integer("train_size", \.trainSize, in: 1...100_000_000, values: "≥ 1, a multiple of batch", "remember-first, copy, adding: training sequences per epoch"),
+        integer("test_size", \.testSize, in: 1...100_000_000, values: "≥ 1", "remember-first, copy, adding: test sequences"),
         integer("epochs", \.epochs, in: 0...1_000_000, "passes over the training data"),
         choice("data", \.data, "fresh: new training data every epoch; fixed: one set reused"),
-        choice("loss_at", \.lossAt, "echo: a loss term at every step, or at each window's last step only (remember-first: always last)"),
+        choice("loss_at", \.lossAt, "echo: a loss term at every step, or at each window's last step only (remember-first, adding: always last; copy: always every)"),
         choice("precision", \.precision, "float32 or float64 arithmetic"),
         integer("metrics_every", \.metricsEvery, in: 1...1_000_000_000, values: "≥ 1", "record per-window metrics every this many windows"),
         Parameter(name: "seed", values: "0 … 2^64 − 1", defaultValue: "0", summary: "keys every random stream of the trial",
@@ -132,16 +147,37 @@ extension TrialConfig {
 
     /// Checks what single-parameter parsing cannot: combinations, and whether the trial fits in
     /// memory. Throws the first problem found, naming its parameter.
+    ///
+    /// A switch that turns something on where it cannot apply (`amsgrad: true` with a non-Adam
+    /// optimizer, `lag_weighting` or `max_lag` with bptt) is refused; a setting of an option that
+    /// is off (`norm_p` without nsgd, `lag_tail` without `max_lag`, `delay` without copy) is
+    /// inert, as `echo` is for remember-first.
     public func validate() throws {
-        let batch = batchSize
+        let batch = batchSize, seqLen = sequenceLength
+        if task == .copy && seqLen != CopyTask.length(delay: delay) {
+            throw ConfigurationError("delay", "copy needs seq_len = delay + 20 (10 symbols, the delay, 10 outputs): delay \(delay) needs seq_len \(CopyTask.length(delay: delay)), not \(seqLen)")
+        }
         if seqLen % bpttT != 0 {
             throw ConfigurationError("seq_len", "must be a multiple of bptt_t (\(seqLen) is not a multiple of \(bpttT))")
         }
         if task == .echo && echo >= seqLen {
             throw ConfigurationError("echo", "must be less than seq_len (\(echo) ≥ \(seqLen))")
         }
-        if task == .rememberFirst && trainSize % batch != 0 {
+        if task == .adding && seqLen < 2 {
+            throw ConfigurationError("seq_len", "adding needs at least 2 steps, one marker in each half (got \(seqLen))")
+        }
+        if task != .echo && trainSize % batch != 0 {
             throw ConfigurationError("train_size", "must be a multiple of batch (\(trainSize) is not a multiple of \(batch))")
+        }
+        if amsgrad && !optimizer.isAdam {
+            throw ConfigurationError("amsgrad", "applies to adam and adamw only (optimizer is \(optimizer.rawValue))")
+        }
+        if method == .bptt && lagWeighting != .none {
+            throw ConfigurationError("lag_weighting", "applies to bptd only: it weights the lag groups (method is bptt)")
+        }
+        if let maxLag {
+            if method == .bptt { throw ConfigurationError("max_lag", "applies to bptd only: it cuts the lag groups (method is bptt)") }
+            if maxLag >= bpttT { throw ConfigurationError("max_lag", "must be less than bptt_t (\(maxLag) ≥ \(bpttT)); none keeps every lag") }
         }
         let bytes = estimatedMemoryBytes
         if bytes > Self.memoryLimitBytes {
@@ -159,16 +195,29 @@ extension TrialConfig {
     /// workspace and data), within a few percent.
     public var estimatedMemoryBytes: Int {
         let scalar = precision == .f32 ? 4 : 8
-        let (inputs, outputs) = task == .echo ? (1, 1) : (classes, classes)
-        let h = hidden, b = batchSize, t = bpttT
+        let (inputs, outputs): (Int, Int)
+        switch task {
+        case .echo: (inputs, outputs) = (1, 1)
+        case .rememberFirst: (inputs, outputs) = (classes, classes)
+        case .copy: (inputs, outputs) = (CopyTask.inputClasses, CopyTask.outputClasses)
+        case .adding: (inputs, outputs) = (2, 1)
+        }
+        let h = hidden, b = batchSize, t = bpttT, seqLen = sequenceLength
         let parameters = layers * (h * h + h * 2) + h * (inputs + h * (layers - 1)) + outputs * (h + 1)
-        let groups = method == .bptd ? t : 1
-        // gradients, the previous window's gradients, two moments per group
-        let parameterBytes = parameters * (groups * 4 + 1) * scalar
+        // Per group: the gradient, the previous window's, two moments, AMSGrad's maximum, the snr
+        // weighting's two averages (non-Adam optimizers).
+        let perGroup = 4 + (amsgrad ? 1 : 0) + (lagWeighting == .snr && !optimizer.isAdam ? 2 : 0)
+        let parameterBytes = parameters * (gradientGroups * perGroup + 1) * scalar
         let workspace = (layers * h * (t + 1) * b * 6 + (inputs + 2 * outputs) * t * b) * scalar
         let testBatch = task == .echo ? b : testSize
         let testWorkspace = (layers * h * (t + 1) * testBatch * 2 + (inputs + outputs) * t * testBatch) * scalar
-        let data = task == .echo ? 2 * seqLen * b : 2 * seqLen * (trainSize + testSize)
+        let data: Int
+        switch task {
+        case .echo: data = 2 * seqLen * b
+        case .rememberFirst: data = 2 * seqLen * (trainSize + testSize)
+        case .copy: data = CopyTask.symbols * (trainSize + testSize)
+        case .adding: data = (8 * seqLen + 16) * (trainSize + testSize)
+        }
         return parameterBytes + workspace + testWorkspace + data
     }
 
@@ -208,6 +257,16 @@ extension TrialConfig {
                   })
     }
 
+    /// A switch, written `false` or `true`.
+    private static func flag(_ name: String, _ path: WritableKeyPath<TrialConfig, Bool> & Sendable, _ summary: String) -> Parameter {
+        Parameter(name: name, values: "false | true", defaultValue: String(TrialConfig()[keyPath: path]), summary: summary,
+                  read: { .text(String($0[keyPath: path])) },
+                  write: { config, text in
+                      guard let value = Bool(text) else { throw ConfigurationError(name, "must be one of false | true (got '\(text)')") }
+                      config[keyPath: path] = value
+                  })
+    }
+
     private static func integer(_ name: String, _ path: WritableKeyPath<TrialConfig, Int> & Sendable, in range: ClosedRange<Int>,
                                 values: String? = nil, _ summary: String) -> Parameter {
         Parameter(name: name, values: values ?? "\(range.lowerBound) … \(range.upperBound)",
@@ -230,7 +289,7 @@ extension TrialConfig {
         E.allCases.map(\.rawValue).joined(separator: " | ")
     }
 
-    private static func parseInteger(_ name: String, _ text: String, in range: ClosedRange<Int>) throws -> Int {
+    private static func parseInteger(_ name: String, _ text: String, in range: ClosedRange<Int>, none: Bool = false) throws -> Int {
         // Accept integral reals ("32.0", "1e3"), which YAML and JSON writers produce.
         let value: Int
         if let exact = Int(text) {
@@ -238,7 +297,7 @@ extension TrialConfig {
         } else if let real = Double(text), real.isFinite, real.rounded() == real, abs(real) < 9e18 {
             value = Int(real)
         } else {
-            throw ConfigurationError(name, "must be an integer (got '\(text)')")
+            throw ConfigurationError(name, "must be \(none ? "none or " : "")an integer (got '\(text)')")
         }
         guard range.contains(value) else {
             throw ConfigurationError(name, "must be in \(range.lowerBound) … \(range.upperBound) (got \(value))")

@@ -16,7 +16,8 @@ public struct WindowProblem<T: Scalar> {
     public var initialStates: [[T]]
     /// x as B×T×I, row-major.
     public var inputs: [T]
-    /// Binary cross-entropy: y as B×T×O of 0/1. Softmax cross-entropy: class indices as B×T.
+    /// Binary cross-entropy: y as B×T×O in [0, 1]. Mean squared error: y as B×T×O. Softmax
+    /// cross-entropy: class indices as B×T.
     public var targets: [T]
 
     public init(shape: NetworkShape, lossKind: LossKind, batch: Int, steps: Int, lossSteps: ClosedRange<Int>? = nil,
@@ -25,7 +26,7 @@ public struct WindowProblem<T: Scalar> {
         precondition(parameters.count == layout.count && initialStates.count == shape.layers)
         precondition(initialStates.allSatisfy { $0.count == batch * shape.hidden })
         precondition(inputs.count == batch * steps * shape.inputs)
-        precondition(targets.count == batch * steps * (lossKind == .binaryCrossEntropy ? shape.outputs : 1))
+        precondition(targets.count == batch * steps * (lossKind.hasClassTargets ? 1 : shape.outputs))
         self.shape = shape
         self.lossKind = lossKind
         self.batch = batch
@@ -60,6 +61,19 @@ public struct WindowProblem<T: Scalar> {
         return (loss, bptt.array, (0..<steps).map { Array(all[($0 * p)..<(($0 + 1) * p)]) })
     }
 
+    /// BPTD's lag groups with `max_lag` = `count` − 1: G[0 … count−1], the lags beyond dropped or
+    /// merged into the last (see `GradientEngine.bptd`).
+    public func lagGroups(count: Int, tail: LagTail) -> [[T]] {
+        let (network, window) = prepare(forwardOnly: false)
+        network.forward(window)
+        _ = Loss.evaluate(window, kind: lossKind, targets: windowTargets, gradients: true)
+        let p = network.layout.count
+        let groups = Buffer<T>(count: p * count)
+        GradientEngine.bptd(network, window, lossSteps: lossSteps, into: groups.base, count: count, tail: tail, total: false)
+        let all = groups.array
+        return (0..<count).map { Array(all[($0 * p)..<(($0 + 1) * p)]) }
+    }
+
     var windowTargets: WindowTargets { WindowTargets(lossSteps: lossSteps, scoredSteps: lossSteps) }
 
     /// The network and window buffers with this problem's data in the core's layouts.
@@ -74,13 +88,12 @@ public struct WindowProblem<T: Scalar> {
         for b in 0..<batch {
             for t in 0..<steps {
                 for i in 0..<shape.inputs { w.input[i * n + t * lanes + b] = inputs[(b * steps + t) * shape.inputs + i] }
-                switch lossKind {
-                case .binaryCrossEntropy:
+                if lossKind.hasClassTargets {
+                    w.targets[t * lanes + b] = targets[b * steps + t]
+                } else {
                     for o in 0..<shape.outputs {
                         w.targets[o * n + t * lanes + b] = targets[(b * steps + t) * shape.outputs + o]
                     }
-                case .softmaxCrossEntropy:
-                    w.targets[t * lanes + b] = targets[b * steps + t]
                 }
             }
         }

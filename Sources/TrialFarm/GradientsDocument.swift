@@ -5,16 +5,20 @@ import TrainingCore
 /// shapes, single layer), and writes the loss, the BPTT gradient and every BPTD lag group as
 /// JSON, all computed in Float64.
 ///
-/// Input: `nonlinearity` ("tanh" | "relu"), `loss` ("bce", optional), `weight_ih_l0` (H×I),
-/// `weight_hh_l0` (H×H), `bias_ih_l0` (H), `bias_hh_l0` (H), `out.weight` (O×H), `out.bias` (O),
-/// `h0` (B×H), `x` (B×T×I), `y` (B×T×O, targets in [0, 1]). The loss is binary cross-entropy with
-/// logits, the mean over B×T×O.
+/// Input: `nonlinearity` ("tanh" | "relu"), `loss` (optional: "bce", the default, "ce" or "mse"),
+/// `loss_at` (optional: "every", the default, or "last"), `weight_ih_l0` (H×I), `weight_hh_l0`
+/// (H×H), `bias_ih_l0` (H), `bias_hh_l0` (H), `out.weight` (O×H), `out.bias` (O), `h0` (B×H),
+/// `x` (B×T×I) and `y`. The losses, as the tasks use them: "bce", binary cross-entropy with logits,
+/// y B×T×O in [0, 1] (echo); "ce", softmax cross-entropy over the O outputs, y B×T class indices
+/// (remember-first, copy); "mse", squared error, y B×T×O (adding). Each is the mean over its terms
+/// at the loss steps: every step, or with `loss_at: "last"` the last step only (remember-first,
+/// adding, echo's `loss_at: last`).
 ///
 /// Output: `{"loss": …, "bptt": {NAME: array, …}, "bptd": [{NAME: array, …}, … for Δ = 0 … T−1]}`
 /// with the input's names and shapes; the read-out's gradients are zero for Δ ≥ 1.
 public enum GradientsDocument {
     static let tensorNames = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "out.weight", "out.bias"]
-    static let knownKeys = Set(tensorNames + ["nonlinearity", "loss", "h0", "x", "y"])
+    static let knownKeys = Set(tensorNames + ["nonlinearity", "loss", "loss_at", "h0", "x", "y"])
 
     /// The output JSON for the input JSON `data`.
     public static func gradients(for data: Data, source: String) throws -> String {
@@ -46,8 +50,18 @@ public enum GradientsDocument {
         case .string("relu"): nonlinearity = .relu
         case let other: throw InputError("\(source): nonlinearity", "must be \"tanh\" or \"relu\" (got \(describe(other)))")
         }
-        if let loss = root["loss"], loss != .string("bce") {
-            throw InputError("\(source): loss", "must be \"bce\" (got \(describe(loss)))")
+        let lossKind: LossKind
+        switch root["loss"] ?? .string("bce") {
+        case .string("bce"): lossKind = .binaryCrossEntropy
+        case .string("ce"): lossKind = .softmaxCrossEntropy
+        case .string("mse"): lossKind = .meanSquaredError
+        case let other: throw InputError("\(source): loss", "must be \"bce\", \"ce\" or \"mse\" (got \(describe(other)))")
+        }
+        let lastOnly: Bool
+        switch root["loss_at"] ?? .string("every") {
+        case .string("every"): lastOnly = false
+        case .string("last"): lastOnly = true
+        case let other: throw InputError("\(source): loss_at", "must be \"every\" or \"last\" (got \(describe(other)))")
         }
         let wih = try Tensor(try value("weight_ih_l0"), "weight_ih_l0", source, rank: 2)
         let (h, i) = (wih.shape[0], wih.shape[1])
@@ -68,13 +82,23 @@ public enum GradientsDocument {
         let x = try Tensor(try value("x"), "x", source, rank: 3)
         let t = x.shape[1]
         try x.expect([b, t, i], "B×T×I with B = \(b) from h0 and I = \(i) from weight_ih_l0")
-        let y = try Tensor(try value("y"), "y", source, rank: 3)
-        try y.expect([b, t, o], "B×T×O with B = \(b), T = \(t) from x and O = \(o) from out.weight")
-        if let bad = y.values.firstIndex(where: { $0 < 0 || $0 > 1 }) {
-            throw InputError("\(source): y", "targets must be in [0, 1] (entry \(bad) is \(y.values[bad]))")
+        let y: Tensor
+        switch lossKind {
+        case .softmaxCrossEntropy:
+            y = try Tensor(try value("y"), "y", source, rank: 2)
+            try y.expect([b, t], "B×T class indices with B = \(b), T = \(t) from x")
+            if let bad = y.values.firstIndex(where: { $0 < 0 || $0 >= Double(o) || $0.rounded() != $0 }) {
+                throw InputError("\(source): y", "class indices must be integers in 0 … \(o - 1) (entry \(bad) is \(y.values[bad]))")
+            }
+        case .binaryCrossEntropy, .meanSquaredError:
+            y = try Tensor(try value("y"), "y", source, rank: 3)
+            try y.expect([b, t, o], "B×T×O with B = \(b), T = \(t) from x and O = \(o) from out.weight")
+            if lossKind == .binaryCrossEntropy, let bad = y.values.firstIndex(where: { $0 < 0 || $0 > 1 }) {
+                throw InputError("\(source): y", "targets must be in [0, 1] (entry \(bad) is \(y.values[bad]))")
+            }
         }
         let shape = NetworkShape(inputs: i, hidden: h, layers: 1, outputs: o, nonlinearity: nonlinearity)
-        return WindowProblem(shape: shape, lossKind: .binaryCrossEntropy, batch: b, steps: t,
+        return WindowProblem(shape: shape, lossKind: lossKind, batch: b, steps: t, lossSteps: lastOnly ? t...t : 1...t,
                              parameters: wih.values + whh.values + bih.values + bhh.values + wout.values + bout.values,
                              initialStates: [h0.values], inputs: x.values, targets: y.values)
     }

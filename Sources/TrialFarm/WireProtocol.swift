@@ -34,6 +34,7 @@ public enum WireProtocol {
         .trainLoss, .gradNorm, .gradCosine, .weightHHNorm, .weightHHSigmaMax, .weightHHFirstMomentNorm,
         .weightHHSecondMomentNorm, .weightHH1Norm, .weightHH1SigmaMax, .weightHH1FirstMomentNorm,
         .weightHH1SecondMomentNorm, .trainAccuracy, .testLoss, .testAccuracy, .wallSeconds, .stateGradientNorm,
+        .lagWeight,
     ]
     static let codeOfMetric: [Metric: UInt8] = Dictionary(uniqueKeysWithValues: metricCodes.enumerated().map { ($1, UInt8($0)) })
 

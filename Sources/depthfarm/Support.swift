@@ -13,6 +13,8 @@ enum TrialSummary {
         var parts = ["status=\(outcome.status.rawValue)"]
         if let step = outcome.divergedStep { parts.append("diverged_step=\(step)") }
         parts.append("train_loss=\(outcome.trainLoss.map(MetricCSV.format) ?? "-")")
+        // test_loss too: adding's figure of merit, where there is no accuracy.
+        parts.append("test_loss=\(outcome.testLoss.map(MetricCSV.format) ?? "-")")
         parts.append("test_acc=\(outcome.testAccuracy.map(MetricCSV.format) ?? "-")")
         parts.append("windows=\(outcome.steps)")
         parts.append("windows/s=\(Int(outcome.windowsPerSecond.rounded()))")

@@ -27,7 +27,22 @@ import TrialFarm
         #expect(lines.contains("2,,test_acc,,\(expected.first { $0.hasPrefix("2,,test_acc,,") }!.split(separator: ",").last!)"))
         let summary = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(summary.hasPrefix("status=completed train_loss="))
-        #expect(summary.contains(" test_acc=") && summary.contains(" windows/s="))
+        #expect(summary.contains(" test_loss=") && summary.contains(" test_acc=") && summary.contains(" windows/s="))
+    }
+
+    @Test("copy and adding train from the command line; adding reports its mean squared error and no accuracy")
+    func newTasks() throws {
+        let copy = try runDepthFarm(["train", "--set", "task=copy", "--set", "delay=10", "--set", "bptt_t=15", "--set", "hidden=6",
+                                     "--set", "epochs=1", "--set", "train_size=32", "--set", "batch=16"])
+        #expect(copy.status == 0, "\(copy.standardError)")
+        #expect(copy.standardOutput.contains("1,,test_acc,,") && copy.standardError.hasPrefix("status=completed"))
+        let adding = try runDepthFarm(["train", "--set", "task=adding", "--set", "seq_len=20", "--set", "bptt_t=10", "--set", "hidden=6",
+                                       "--set", "epochs=1", "--set", "train_size=32", "--set", "batch=16", "--set", "method=bptd",
+                                       "--set", "lag_weighting=snr", "--set", "max_lag=4", "--set", "lag_tail=merge", "--set", "metrics_every=1"])
+        #expect(adding.status == 0, "\(adding.standardError)")
+        #expect(adding.standardOutput.contains("1,,test_loss,,") && !adding.standardOutput.contains(",test_acc,"))
+        #expect(adding.standardOutput.contains(",lag_weight,4,"))
+        #expect(adding.standardError.contains(" test_acc=- "))
     }
 
     @Test("--config reads YAML or JSON, --set overrides it, --out writes a file")
@@ -53,6 +68,10 @@ import TrialFarm
         (["--set", "hiden=3"], "hiden: unknown parameter (did you mean 'hidden'?)"),
         (["--set", "lr"], "--set lr: expected KEY=VALUE"),
         (["--set", "seq_len=2001"], "seq_len: must be a multiple of bptt_t"),
+        (["--set", "optimizer=sgd", "--set", "amsgrad=true"], "amsgrad: applies to adam and adamw only (optimizer is sgd)"),
+        (["--set", "lag_weighting=cosine"], "lag_weighting: applies to bptd only"),
+        (["--set", "method=bptd", "--set", "max_lag=20"], "max_lag: must be less than bptt_t (20 ≥ 20)"),
+        (["--set", "task=copy", "--set", "delay=50", "--set", "seq_len=100"], "delay: copy needs seq_len = delay + 20"),
         (["--config", "/nonexistent/trial.yaml"], "cannot read '/nonexistent/trial.yaml': No such file or directory"),
         (["--out", "/nonexistent/folder/out.csv"], "cannot write '/nonexistent/folder/out.csv': No such file or directory"),
     ]

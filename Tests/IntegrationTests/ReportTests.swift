@@ -116,4 +116,30 @@ import TrialFarm
         #expect(coordinator.wait(timeout: 120) == 0 && worker.wait(timeout: 20) == 0)
         #expect(try Fixtures.trials(out).allSatisfy { $0["status"] == "completed" })
     }
+
+    @Test("with lag_weighting, each BPTD series gets a per-lag chart of the lag_weight stream")
+    func lagWeights() throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("weighted.yaml", """
+            name: weighted
+            seeds: [0, 1]
+            parameters:
+              seq_len: {value: 60}
+              bptt_t: {value: 10}
+              batch: {value: 8}
+              epochs: {value: 1}
+              metrics_every: {value: 2}
+              hidden: {value: 4}
+              method: {value: bptd}
+              lag_weighting: {values: [cosine, snr]}
+            """)
+        let out = folder.file("out")
+        let result = try runDepthFarm(["run", sweep, "--out", out, "--workers", "2", "--report"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        for weighting in ["cosine", "snr"] { #expect(html.contains("<h3>Lag weight per lag — lag_weighting=\(weighting)</h3>")) }
+        let data = try ReportData(store: try ResultStore(folder: out, plan: try ResultFolder.plan(out), readOnly: true), groupBy: nil)
+        #expect(data.bptdSeries.count == 2)
+        for series in data.bptdSeries { #expect(data.lags(.lagWeight, series: series) == Array(0..<10)) }
+    }
 }

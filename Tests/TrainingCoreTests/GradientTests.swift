@@ -10,16 +10,22 @@ import Testing
         let loss: LossKind
         /// nil: a loss term at every step (echo); otherwise at the last step only.
         let lastOnly: Bool
+        static let names: [LossKind: String] = [.binaryCrossEntropy: "bce", .softmaxCrossEntropy: "softmax", .meanSquaredError: "mse"]
         var testDescription: String {
-            "\(layers) layer(s), \(nonlinearity), \(loss == .binaryCrossEntropy ? "bce" : "softmax")\(lastOnly ? " at the last step" : " at every step")"
+            "\(layers) layer(s), \(nonlinearity), \(Self.names[loss]!)\(lastOnly ? " at the last step" : " at every step")"
         }
     }
 
     static let cases: [Case] = [1, 2].flatMap { layers in
         Nonlinearity.allCases.flatMap { nonlinearity in
+            // Every task's loss where it uses it: echo (bce, every step or the last), remember-first
+            // (softmax, last), copy (softmax, every), adding (mse, last); and mse at every step.
             [Case(layers: layers, nonlinearity: nonlinearity, loss: .binaryCrossEntropy, lastOnly: false),
              Case(layers: layers, nonlinearity: nonlinearity, loss: .binaryCrossEntropy, lastOnly: true),
-             Case(layers: layers, nonlinearity: nonlinearity, loss: .softmaxCrossEntropy, lastOnly: true)]
+             Case(layers: layers, nonlinearity: nonlinearity, loss: .softmaxCrossEntropy, lastOnly: true),
+             Case(layers: layers, nonlinearity: nonlinearity, loss: .softmaxCrossEntropy, lastOnly: false),
+             Case(layers: layers, nonlinearity: nonlinearity, loss: .meanSquaredError, lastOnly: true),
+             Case(layers: layers, nonlinearity: nonlinearity, loss: .meanSquaredError, lastOnly: false)]
         }
     }
 
@@ -86,5 +92,35 @@ import Testing
         let readout = layout.recurrentCount..<layout.count
         #expect(groups[0][readout].contains { $0 != 0 })
         for lag in 1..<problem.steps { #expect(groups[lag][readout].allSatisfy { $0 == 0 }) }
+    }
+
+    @Test("max_lag with merge: the kept groups, the last holding the tail, still sum to BPTT; the groups before are today's",
+          arguments: cases)
+    func mergedTailSumsToBPTT(_ c: Case) {
+        let problem = Self.problem(c)
+        let full = problem.gradients()
+        for kept in 1...problem.steps {
+            let groups = problem.lagGroups(count: kept, tail: .merge)
+            #expect(groups.count == kept)
+            var sum = [Double](repeating: 0, count: full.bptt.count)
+            for group in groups { for i in sum.indices { sum[i] += group[i] } }
+            #expect(relativeDifference(sum, full.bptt) <= 1e-12, "max_lag \(kept - 1)")
+            // Lags before the last kept one are computed exactly as without max_lag.
+            for lag in 0..<(kept - 1) { #expect(groups[lag] == full.bptd[lag], "max_lag \(kept - 1), lag \(lag)") }
+            // The last kept group is G[K−1] + Σ_{Δ≥K} G[Δ].
+            var tail = full.bptd[kept - 1]
+            for lag in kept..<problem.steps { for i in tail.indices { tail[i] += full.bptd[lag][i] } }
+            #expect(relativeDifference(groups[kept - 1], tail) <= 1e-12, "max_lag \(kept - 1)")
+        }
+    }
+
+    @Test("max_lag with drop: exactly the first groups, so their sum is the truncated sum", arguments: cases)
+    func droppedTailIsTheTruncatedSum(_ c: Case) {
+        let problem = Self.problem(c)
+        let full = problem.gradients().bptd
+        for kept in 1...problem.steps {
+            let groups = problem.lagGroups(count: kept, tail: .drop)
+            #expect(groups == Array(full[0..<kept]), "max_lag \(kept - 1)")
+        }
     }
 }

@@ -92,6 +92,12 @@ struct ReferenceRNN {
                     let m = z.max()!
                     sum += Foundation_log(z.map { Foundation_exp($0 - m) }.reduce(0, +)) + m - z[label]
                     terms += 1
+                case .meanSquaredError:
+                    for o in 0..<shape.outputs {
+                        let y = p.targets[(j * p.steps + t - 1) * shape.outputs + o]
+                        sum += (z[o] - y) * (z[o] - y)
+                        terms += 1
+                    }
                 }
             }
         }
@@ -100,7 +106,7 @@ struct ReferenceRNN {
 
     /// ∂(mean loss)/∂z at step t (1-based), batch-major.
     func logitGradient(_ p: WindowProblem<Double>, logits: [[[Double]]], step t: Int) -> [[Double]] {
-        let terms = Double(p.lossSteps.count * p.batch * (lossKind == .binaryCrossEntropy ? shape.outputs : 1))
+        let terms = Double(p.lossSteps.count * p.batch * (lossKind == .softmaxCrossEntropy ? 1 : shape.outputs))
         return (0..<p.batch).map { j in
             let z = logits[t - 1][j]
             switch lossKind {
@@ -114,6 +120,8 @@ struct ReferenceRNN {
                 let e = z.map { Foundation_exp($0 - m) }
                 let s = e.reduce(0, +)
                 return (0..<shape.outputs).map { o in (e[o] / s - (o == label ? 1 : 0)) / terms }
+            case .meanSquaredError:
+                return (0..<shape.outputs).map { o in 2 * (z[o] - p.targets[(j * p.steps + t - 1) * shape.outputs + o]) / terms }
             }
         }
     }

@@ -20,9 +20,12 @@ func randomProblem(layers: Int, nonlinearity: Nonlinearity, loss: LossKind, batc
     let low = nonlinearity == .relu ? 0.1 : -0.9
     let states = (0..<layers).map { _ in (0..<batch * hidden).map { _ in random.nextUniform(low, 0.9) } }
     let x = (0..<batch * steps * inputs).map { _ in random.nextUniform(-1, 1) }
-    let y: [Double] = loss == .binaryCrossEntropy
-        ? (0..<batch * steps * outputs).map { _ in Double(random.nextBelow(2)) }
-        : (0..<batch * steps).map { _ in Double(random.nextBelow(outputs)) }
+    let y: [Double]
+    switch loss {
+    case .binaryCrossEntropy: y = (0..<batch * steps * outputs).map { _ in Double(random.nextBelow(2)) }
+    case .softmaxCrossEntropy: y = (0..<batch * steps).map { _ in Double(random.nextBelow(outputs)) }
+    case .meanSquaredError: y = (0..<batch * steps * outputs).map { _ in random.nextUniform(-1, 2) }
+    }
     return WindowProblem(shape: shape, lossKind: loss, batch: batch, steps: steps, lossSteps: lossSteps,
                          parameters: parameters, initialStates: states, inputs: x, targets: y)
 }

@@ -17,7 +17,13 @@ import Testing
     @Test("the same configuration and seed give identical metric streams; another seed differs",
           arguments: [["method": "bptt"], ["method": "bptd"], ["method": "bptd", "precision": "f64", "layers": "2"],
                       ["task": "remember-first", "seq_len": "6", "bptt_t": "3", "train_size": "12", "test_size": "5",
-                       "batch": "4", "classes": "3", "optimizer": "rmsprop", "momentum": "0.5"]])
+                       "batch": "4", "classes": "3", "optimizer": "rmsprop", "momentum": "0.5"],
+                      ["method": "bptd", "lag_weighting": "snr", "amsgrad": "true", "max_lag": "4", "lag_tail": "merge"],
+                      ["method": "bptd", "lag_weighting": "cosine", "optimizer": "nsgd", "lr": "0.01", "max_lag": "2"],
+                      ["task": "copy", "delay": "5", "seq_len": "25", "bptt_t": "5", "train_size": "12", "test_size": "5", "batch": "4",
+                       "clip_mode": "rescale"],
+                      ["task": "adding", "seq_len": "12", "bptt_t": "6", "train_size": "12", "test_size": "5", "batch": "4",
+                       "method": "bptd", "precision": "f64"]])
     func determinism(_ changes: [String: String]) throws {
         let config = try Self.small(changes)
         let first = Self.withoutTiming(try records(config).records)
@@ -157,21 +163,36 @@ import Testing
         #expect(trainer.optimizers.count == 4 && trainer.optimizers.allSatisfy { $0.steps == 1 })
     }
 
-    @Test("the training loop allocates nothing per window")
-    func noAllocationPerWindow() throws {
+    /// Every option of the training loop, for the allocation test.
+    static let everyOption: [[String: String]] = [
+        ["method": "bptt"], ["method": "bptd"],
+        ["method": "bptd", "amsgrad": "true", "lag_weighting": "snr"],
+        ["method": "bptd", "optimizer": "adam", "lag_weighting": "cosine", "max_lag": "3", "lag_tail": "merge"],
+        ["method": "bptd", "optimizer": "nsgd", "norm_p": "inf", "momentum": "0.9", "lag_weighting": "snr", "max_lag": "3"],
+        ["method": "bptd", "optimizer": "rmsprop", "clip_mode": "rescale", "precision": "f64", "layers": "2"],
+        ["method": "bptt", "optimizer": "nsgd", "norm_p": "1", "clip_mode": "value"],
+        ["task": "copy", "delay": "10", "seq_len": "30", "bptt_t": "10", "method": "bptd"],
+        ["task": "adding", "seq_len": "30", "bptt_t": "10", "method": "bptd", "lag_weighting": "cosine"],
+        ["task": "remember-first", "seq_len": "10", "bptt_t": "5"],
+    ]
+
+    @Test("the training loop allocates nothing per window, with every option", arguments: everyOption)
+    func noAllocationPerWindow(_ changes: [String: String]) throws {
         // The same trial with 10 and with 40 windows per epoch makes the same number of
-        // allocations if, and only if, no window allocates.
-        for method in ["bptt", "bptd"] {
-            var counts: [UInt64] = []
-            for length in ["100", "100", "400"] {  // the first run pays the runtime's one-time costs
-                let trial = try Trial(try Self.small(["seq_len": length, "method": method, "epochs": "1", "metrics_every": "3"]))
-                var seen = 0
-                let before = depthfarm_thread_allocations()
-                _ = trial.run { _ in seen += 1 }
-                counts.append(depthfarm_thread_allocations() - before)
-                #expect(seen > 0)
-            }
-            #expect(counts[1] == counts[2], "\(method): \(counts[1]) allocations with 10 windows, \(counts[2]) with 40")
+        // allocations if, and only if, no window allocates. Echo has longer streams; the
+        // sequence tasks more sequences (and test sequences alike, so their setup is the same).
+        let longer = changes["task"] == nil ? ["seq_len": "400"] : ["train_size": "256"]
+        let shorter = changes["task"] == nil ? ["seq_len": "100"] : ["train_size": "64"]
+        var counts: [UInt64] = []
+        for size in [shorter, shorter, longer] {  // the first run pays the runtime's one-time costs
+            let base = ["epochs": "1", "metrics_every": "3", "batch": "8", "test_size": "16"]
+            let trial = try Trial(try Self.small(base.merging(changes) { $1 }.merging(size) { $1 }))
+            var seen = 0
+            let before = depthfarm_thread_allocations()
+            _ = trial.run { _ in seen += 1 }
+            counts.append(depthfarm_thread_allocations() - before)
+            #expect(seen > 0)
         }
+        #expect(counts[1] == counts[2], "\(counts[1]) allocations with the shorter epoch, \(counts[2]) with the longer")
     }
 }

@@ -53,13 +53,14 @@ import TrainingCore
 
     @Test("a fixed, known id: the canonical form of the defaults and its hash (changing either changes every result folder)")
     func knownID() {
-        let canonical = #"{"alpha":0.99,"batch":50,"beta1":0.95,"beta2":0.95,"bptt_t":20,"classes":8,"clip":1.0,"clip_mode":"norm","#
-            + #""data":"fresh","echo":3,"epochs":5,"eps":1e-08,"hidden":20,"layers":1,"loss_at":"every","lr":0.0003,"method":"bptt","#
-            + #""metrics_every":10,"momentum":0.0,"nonlinearity":"tanh","optimizer":"adamw","precision":"f32","seed":0,"seq_len":2000,"#
-            + #""task":"echo","test_size":128,"train_size":512,"weight_decay":0.01}"#
+        let canonical = #"{"alpha":0.99,"amsgrad":"false","batch":50,"beta1":0.95,"beta2":0.95,"bptt_t":20,"classes":8,"clip":1.0,"#
+            + #""clip_mode":"norm","data":"fresh","delay":100,"echo":3,"epochs":5,"eps":1e-08,"hidden":20,"lag_tail":"drop","#
+            + #""lag_weight_beta":0.95,"lag_weighting":"none","layers":1,"loss_at":"every","lr":0.0003,"max_lag":"none","#
+            + #""method":"bptt","metrics_every":10,"momentum":0.0,"nonlinearity":"tanh","norm_p":"2","optimizer":"adamw","#
+            + #""precision":"f32","seed":0,"seq_len":2000,"task":"echo","test_size":128,"train_size":512,"weight_decay":0.01}"#
         #expect(TrialConfig().canonicalJSON() == canonical)
         // The first 16 hex digits of SHA-256 of that text, by Python's hashlib.
-        #expect(SweepPlan.hex(SweepPlan.id(canonical)) == "68e583156083cc43")
+        #expect(SweepPlan.hex(SweepPlan.id(canonical)) == "3e0d58925d98caa5")
     }
 
     /// FIPS 180-2's examples (and the empty message), against the hand-written SHA-256.
@@ -129,7 +130,7 @@ import TrainingCore
         ("parameters:\n  hidden: {values: [4, 4]}\n", "s.yaml:2: parameters.hidden.values[1]: duplicate value 4"),
         ("parameters:\n  hiden: {value: 4}\n", "s.yaml:2: parameters.hiden: unknown parameter (did you mean 'hidden'?)"),
         ("parameters:\n  seed: {value: 4}\n", "s.yaml:2: parameters.seed: seeds are given by the top-level seeds key"),
-        ("parameters:\n  task: {value: copy}\n", "s.yaml:2: parameters.task.value: must be one of echo | remember-first (got 'copy')"),
+        ("parameters:\n  task: {value: parity}\n", "s.yaml:2: parameters.task.value: must be one of echo | remember-first | copy | adding (got 'parity')"),
         ("parameters:\n  hidden: 4\n", "s.yaml:2: parameters.hidden: expected a mapping, got a value"),
         ("parameters:\n  hidden: {vals: [4]}\n", "s.yaml:2: parameters.hidden.vals: unknown key (expected one of value, values, distribution, min, max)"),
         ("parameters:\n  hidden: {value: 4, values: [8]}\n", "parameters.hidden: value stands alone"),
@@ -141,7 +142,7 @@ import TrainingCore
         ("method: random\nsamples: 3\nparameters:\n  hidden: {distribution: int_uniform, min: 0, max: 4}\n",
          "parameters.hidden.min: must be in 1 … 65536 (got 0)"),
         ("method: random\nsamples: 3\nparameters:\n  task: {distribution: uniform, min: 1, max: 2}\n",
-         "parameters.task.min: must be one of echo | remember-first (got '1')"),
+         "parameters.task.min: must be one of echo | remember-first | copy | adding (got '1')"),
         ("method: random\nparameters:\n  hidden: {values: [4]}\n", "samples: random search needs samples"),
         ("samples: 3\nparameters:\n  hidden: {values: [4]}\n", "samples: only random search draws samples (method is grid)"),
         ("method: bayes\n", "s.yaml:1: method: must be grid or random (got 'bayes')"),

@@ -7,10 +7,14 @@ struct Gradients: ParsableCommand {
         abstract: "Print the loss, the BPTT gradient and every BPTD lag group for given weights and data, as JSON (Float64).",
         discussion: """
             The input is a JSON object with PyTorch's names and shapes for a single-layer network: \
-            "nonlinearity" ("tanh" or "relu"), "loss" ("bce", optional), "weight_ih_l0" (H×I), \
+            "nonlinearity" ("tanh" or "relu"), "loss" ("bce", "ce" or "mse"; optional, default \
+            "bce"), "loss_at" ("every" or "last"; optional, default "every"), "weight_ih_l0" (H×I), \
             "weight_hh_l0" (H×H), "bias_ih_l0" (H), "bias_hh_l0" (H), "out.weight" (O×H), \
-            "out.bias" (O), "h0" (B×H), "x" (B×T×I) and "y" (B×T×O). The loss is binary \
-            cross-entropy with logits, the mean over B×T×O.
+            "out.bias" (O), "h0" (B×H), "x" (B×T×I) and "y": for "bce" B×T×O targets in [0, 1] \
+            (binary cross-entropy with logits, as echo), for "ce" B×T class indices (softmax \
+            cross-entropy over the O outputs, as remember-first and copy), for "mse" B×T×O values \
+            (squared error, as adding). The loss is the mean over its terms at every step, or with \
+            "loss_at": "last" at the last step only (as remember-first and adding).
 
             The output is {"loss": …, "bptt": {NAME: array, …}, "bptd": [{NAME: array, …}, …]}, \
             one BPTD entry per lag Δ = 0 … T−1, with the input's names and shapes; the read-out's \
