@@ -16,6 +16,31 @@ extension TrialConfig {
         let read: @Sendable (TrialConfig) -> Value
         /// Sets it from its text form; range checks that need other parameters are `validate()`'s.
         let write: @Sendable (inout TrialConfig, String) throws -> Void
+        /// The numbers it takes, where it takes numbers: what a sweep's distribution is checked
+        /// against without drawing from it.
+        public var numbers: Numbers = .none
+    }
+
+    /// The numbers a parameter takes.
+    public enum Numbers: Sendable {
+        /// Not a number (a choice, a switch), or numbers no distribution should draw (the seed).
+        case none
+        case integers(ClosedRange<Int>)
+        /// Reals for which `accepts` holds (an interval, open or closed at either end).
+        case reals(accepts: @Sendable (Double) -> Bool)
+
+        /// Whether every value from `low` to `high` is acceptable (integers: also whole): the ends
+        /// are tested, an infinite end as the largest finite number, and an end of 0 that is only
+        /// approached (`lowOpen`) as the smallest positive one.
+        public func admits(low: Double, high: Double, lowOpen: Bool = false, integral: Bool) -> Bool {
+            let a = low.isInfinite ? -Double.greatestFiniteMagnitude : lowOpen ? low.nextUp : low
+            let b = high.isInfinite ? Double.greatestFiniteMagnitude : high
+            switch self {
+            case .none: return false
+            case .integers(let range): return integral && Double(range.lowerBound) <= a && b <= Double(range.upperBound)
+            case .reals(let accepts): return accepts(a) && accepts(b)
+            }
+        }
     }
 
     /// Every parameter, in the order of the configuration reference.
@@ -33,7 +58,8 @@ extension TrialConfig {
         Parameter(name: "weight_decay", values: Rule.nonNegative.values, defaultValue: "0.01 for adamw, 0 otherwise",
                   summary: "decoupled decay for adamw; an L2 term added to the gradient for adam, rmsprop and sgd (as in PyTorch), and for nsgd after the normalisation",
                   read: { .real($0.effectiveWeightDecay) },
-                  write: { config, text in config.weightDecay = try Rule.nonNegative.parse("weight_decay", text) }),
+                  write: { config, text in config.weightDecay = try Rule.nonNegative.parse("weight_decay", text) },
+                  numbers: .reals(accepts: Rule.nonNegative.check)),
         real("momentum", \.momentum, .unitOpen, "momentum of sgd, nsgd and rmsprop"),
         real("alpha", \.alpha, .unitClosed, "RMSprop's smoothing constant"),
         flag("amsgrad", \.amsgrad, "adam and adamw: divide by the running maximum of the second moment (PyTorch's amsgrad=True)"),
@@ -48,16 +74,19 @@ extension TrialConfig {
                   read: { $0.maxLag.map { .integer($0) } ?? .text("none") },
                   write: { config, text in
                       config.maxLag = text == "none" ? nil : try parseInteger("max_lag", text, in: 0...100_000, none: true)
-                  }),
+                  },
+                  numbers: .integers(0...100_000)),
         choice("lag_tail", \.lagTail, "bptd with max_lag: drop the longer lags (not computed), or merge them into the group of lag max_lag"),
         Parameter(name: "batch", values: "1 … 1000000", defaultValue: "50 for echo, 64 otherwise",
                   summary: "sequences trained in parallel",
                   read: { .integer($0.batchSize) },
-                  write: { config, text in config.batch = try parseInteger("batch", text, in: 1...1_000_000) }),
+                  write: { config, text in config.batch = try parseInteger("batch", text, in: 1...1_000_000) },
+                  numbers: .integers(1...1_000_000)),
         Parameter(name: "seq_len", values: "≥ 1, a multiple of bptt_t", defaultValue: "2000 (copy: delay + 20)",
                   summary: "steps per sequence",
                   read: { .integer($0.sequenceLength) },
-                  write: { config, text in config.seqLen = try parseInteger("seq_len", text, in: 1...1_000_000_000) }),
+                  write: { config, text in config.seqLen = try parseInteger("seq_len", text, in: 1...1_000_000_000) },
+                  numbers: .integers(1...1_000_000_000)),
         integer("bptt_t", \.bpttT, in: 1...100_000, "steps per training window (truncation length)"),
         integer("echo", \.echo, in: 0...1_000_000_000, values: "0 … seq_len − 1", "echo: how many steps back the target looks"),
         integer("delay", \.delay, in: 1...1_000_000_000, values: "≥ 1", "copy: steps from the last symbol to the delimiter (Arjovsky et al.'s T); seq_len = delay + 20"),
@@ -88,6 +117,11 @@ extension TrialConfig {
     public mutating func set(_ name: String, to text: String) throws {
         guard let index = Self.parameterIndex[name] else { throw Self.unknown(name) }
         try Self.parameters[index].write(&self, text.trimmingWhitespace)
+    }
+
+    /// The row of parameter `name`, or nil if there is none.
+    public static func parameter(named name: String) -> Parameter? {
+        parameterIndex[name].map { parameters[$0] }
     }
 
     /// The value of parameter `name` (resolved), or nil if there is no such parameter.
@@ -272,7 +306,8 @@ extension TrialConfig {
         Parameter(name: name, values: values ?? "\(range.lowerBound) … \(range.upperBound)",
                   defaultValue: String(TrialConfig()[keyPath: path]), summary: summary,
                   read: { .integer($0[keyPath: path]) },
-                  write: { config, text in config[keyPath: path] = try parseInteger(name, text, in: range) })
+                  write: { config, text in config[keyPath: path] = try parseInteger(name, text, in: range) },
+                  numbers: .integers(range))
     }
 
     private static func real(_ name: String, _ path: WritableKeyPath<TrialConfig, Double> & Sendable, _ rule: Rule,
@@ -282,7 +317,8 @@ extension TrialConfig {
         let shown = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
         return Parameter(name: name, values: rule.values, defaultValue: shown, summary: summary,
                          read: { .real($0[keyPath: path]) },
-                         write: { config, text in config[keyPath: path] = try rule.parse(name, text) })
+                         write: { config, text in config[keyPath: path] = try rule.parse(name, text) },
+                         numbers: .reals(accepts: rule.check))
     }
 
     private static func choices<E: RawRepresentable & CaseIterable>(_: E.Type) -> String where E.RawValue == String {
@@ -305,7 +341,13 @@ extension TrialConfig {
         return value
     }
 
+    /// Names other tools use for the same parameter (a W&B sweep of a PyTorch script, say).
+    private static let otherNames = ["learning_rate": "lr", "batch_size": "batch", "hidden_size": "hidden", "num_layers": "layers",
+                                     "n_layers": "layers", "n_epochs": "epochs", "num_epochs": "epochs", "seq_length": "seq_len",
+                                     "sequence_length": "seq_len", "grad_clip": "clip", "max_grad_norm": "clip", "wd": "weight_decay"]
+
     private static func suggestion(for name: String) -> String {
+        if let known = otherNames[name] { return " (did you mean '\(known)'?)" }
         let close = parameterNames.min { editDistance($0, name) < editDistance($1, name) }
         if let close, editDistance(close, name) <= 2 { return " (did you mean '\(close)'?)" }
         return " (known: \(parameterNames.joined(separator: ", ")))"

@@ -317,7 +317,11 @@ extension Coordinator.State {
     /// complete (a resumed sweep) are not run again: the scheduler is told their results at once,
     /// in index order, which is how its state is rebuilt (see `Scheduler`).
     mutating func refill() throws {
-        while let index = scheduler.next(plan) {
+        while let index = scheduler.next(store) {
+            if trials.count < plan.trials.count {
+                counts.pending += plan.trials.count - trials.count
+                trials.append(contentsOf: repeatElement(Coordinator.TrialState(), count: plan.trials.count - trials.count))
+            }
             guard store.isComplete(index) else {
                 ready.push(index)  // pending, or failed in an earlier run: tried again
                 continue
@@ -332,6 +336,7 @@ extension Coordinator.State {
             }
             scheduler.finished(trial: index, status: status, epochValues: values)
         }
+        if let error = store.replayError { throw error }
     }
 
     /// Hands trials to workers that asked for them: lost attempts first, then the scheduler's.

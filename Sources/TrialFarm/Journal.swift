@@ -1,17 +1,20 @@
 import Glibc
 import TrainingCore
 
-/// The append-only record of finished trials, `journal.log` in the output folder: what a
-/// restarted coordinator resumes from. One tab-separated line per event, written with a single
-/// write and fsynced before anything depends on it:
+/// The append-only record of a sweep's output folder, `journal.log`: what a restarted coordinator
+/// resumes from. One tab-separated line per event, written in groups with a single write and
+/// fsynced before anything depends on it:
 ///
-///     depthfarm-journal  1  SWEEP_ID                       (first line)
+///     depthfarm-journal  1  STUDY_ID                       (first line)
+///     configuration  DRAW  CELL  CONFIG_ID  SEEDS  CONFIGURATION   (one a search added: its draw,
+///             its grid_over cell, its id, its seeds comma-separated, its canonical JSON without seed)
 ///     done    TRIAL_ID  ATTEMPT  FAILURES  STATUS  DIVERGED_STEP  STEPS  EPOCHS  TRAINING_SECONDS
 ///             TRAIN_LOSS  TRAIN_ACC  TEST_LOSS  TEST_ACC  ROWS_OFFSET  ROWS_LENGTH  HOST  STARTED  FINISHED
 ///     failed  TRIAL_ID  ATTEMPT  FAILURES  ERROR  HOST  STARTED  FINISHED
 ///
 /// A crash can tear only the last line; reading ignores a last line without its newline, and
-/// opening for append cuts it off.
+/// opening for append cuts it off. The journal's lock (flock) is the folder's: a coordinator
+/// takes it before it changes anything in the folder and holds it while it runs.
 public final class Journal {
     public static let fileName = "journal.log"
     static let header = "depthfarm-journal\t1\t"
@@ -33,18 +36,34 @@ public final class Journal {
         public var finished: Double
     }
 
+    /// A configuration a search added to the plan, with its trials' seeds.
+    public struct Proposal: Sendable, Equatable {
+        public var draw: Int
+        public var cell: Int
+        public var configurationID: UInt64
+        public var seeds: [UInt64]
+        /// The canonical JSON of the configuration, without its seed.
+        public var configuration: String
+    }
+
+    /// What a journal holds.
+    public struct Contents: Sendable, Equatable {
+        public var entries: [Entry] = []
+        public var proposals: [Proposal] = []
+        /// How many bytes are whole lines.
+        public var wholeBytes = 0
+    }
+
     private let fd: Int32
     private let path: String
 
-    /// Opens (creating if needed) the journal of the sweep `sweepID` in `folder` for appending,
-    /// returning it and the entries already there. Throws if the journal belongs to another
-    /// sweep, or another process is appending to it (the journal is locked while open).
-    public static func open(folder: String, sweepID: String) throws -> (Journal, [Entry]) {
+    /// Opens (creating if needed) the journal in `folder` and takes its lock, waiting a moment
+    /// for it (a process started an instant ago holds an inherited descriptor until its exec);
+    /// throws if another coordinator holds it. Nothing is read or written yet.
+    public static func lock(folder: String) throws -> Journal {
         let path = folder + "/" + fileName
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError("write", path: path, errno: errno) }
-        // A process started a moment ago may hold the lock until its exec closes the inherited
-        // descriptor (milliseconds): only a lock held for a second is another coordinator's.
         var attempts = 0
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             attempts += 1
@@ -54,23 +73,32 @@ public final class Journal {
             }
             usleep(10_000)
         }
-        let (entries, keep): ([Entry], Int)
-        do {
-            (entries, keep) = try read(folder: folder, sweepID: sweepID)
-        } catch {
-            close(fd)
-            throw error
-        }
-        guard ftruncate(fd, off_t(keep)) == 0, lseek(fd, 0, SEEK_END) >= 0 else {
-            close(fd)
+        return Journal(fd: fd, path: path)
+    }
+
+    /// Reads the locked journal of the study `studyID`, cuts off a torn last line and positions
+    /// for appending; a new journal gets its header.
+    public func open(studyID: String) throws -> Contents {
+        let contents = try Self.read(path: path, studyID: studyID)
+        guard ftruncate(fd, off_t(contents.wholeBytes)) == 0, lseek(fd, 0, SEEK_END) >= 0 else {
             throw SystemError("write", path: path, errno: errno)
         }
-        let journal = Journal(fd: fd, path: path)
-        if keep == 0 {
-            try journal.append(header + sweepID)
-            FileSystem.syncDirectory(folder)
+        if contents.wholeBytes == 0 {
+            try append(Self.header + studyID)
+            FileSystem.syncDirectory(FileSystem.directory(of: path))
         }
-        return (journal, entries)
+        return contents
+    }
+
+    /// Empties the journal (for --force), keeping its lock.
+    func clear() throws {
+        guard ftruncate(fd, 0) == 0 else { throw SystemError("write", path: path, errno: errno) }
+    }
+
+    /// Opens and locks the journal of the study `studyID` in `folder` (see `lock`, `open`).
+    public static func open(folder: String, studyID: String) throws -> (Journal, Contents) {
+        let journal = try lock(folder: folder)
+        return (journal, try journal.open(studyID: studyID))
     }
 
     /// Whether a coordinator has the journal in `folder` open now (it holds the journal's lock
@@ -82,13 +110,14 @@ public final class Journal {
         return flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
     }
 
-    /// The entries of the journal in `folder` (none if there is none), and how many bytes of it
-    /// are whole lines.
-    public static func read(folder: String, sweepID: String) throws -> (entries: [Entry], wholeBytes: Int) {
-        let path = folder + "/" + fileName
-        guard FileSystem.exists(path) else { return ([], 0) }
-        var entries: [Entry] = []
-        var keep = 0
+    /// What the journal in `folder` holds (nothing if there is none).
+    public static func read(folder: String, studyID: String) throws -> Contents {
+        try read(path: folder + "/" + fileName, studyID: studyID)
+    }
+
+    static func read(path: String, studyID: String) throws -> Contents {
+        var contents = Contents()
+        guard FileSystem.exists(path) else { return contents }
         let text = try FileSystem.readText(path)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if let last = lines.last, !last.isEmpty { lines.removeLast() }  // torn (or unterminated) last line
@@ -97,16 +126,19 @@ public final class Journal {
             if number == 0 {
                 guard line.hasPrefix(header) else { throw InputError("\(path):1", "not a depthfarm journal") }
                 let found = String(line.dropFirst(header.count))
-                guard found == sweepID else {
-                    throw InputError(path, "belongs to another sweep (\(found.prefix(12))…, this one is \(sweepID.prefix(12))…)")
+                guard found == studyID else {
+                    throw InputError(path, "belongs to another sweep (\(found.prefix(12))…, this one is \(studyID.prefix(12))…)")
                 }
+            } else if line.hasPrefix("configuration\t") {
+                guard let proposal = Proposal(line) else { throw InputError("\(path):\(number + 1)", "malformed journal line") }
+                contents.proposals.append(proposal)
             } else {
                 guard let entry = Entry(line) else { throw InputError("\(path):\(number + 1)", "malformed journal line") }
-                entries.append(entry)
+                contents.entries.append(entry)
             }
-            keep += line.utf8.count + 1
+            contents.wholeBytes += line.utf8.count + 1
         }
-        return (entries, keep)
+        return contents
     }
 
     private init(fd: Int32, path: String) {
@@ -122,10 +154,26 @@ public final class Journal {
         try append(entries.map(\.line).joined(separator: "\n"))
     }
 
-    /// One write of the whole group (a crash tears at most the end of it, which reading ignores), then fsync.
-    private func append(_ lines: String) throws {
+    /// Appends lines (`Entry.line`, `Proposal.line`) durably: one write of the whole group (a
+    /// crash tears at most the end of it, which reading ignores), then fsync.
+    func append(_ lines: String) throws {
         try FileSystem.write(fd, lines + "\n", path: path)
         guard fsync(fd) == 0 else { throw SystemError("write", path: path, errno: errno) }
+    }
+}
+
+extension Journal.Proposal {
+    var line: String {
+        ["configuration", String(draw), String(cell), SweepPlan.hex(configurationID), seeds.map(String.init).joined(separator: ","),
+         configuration].joined(separator: "\t")
+    }
+
+    init?(_ line: Substring) {
+        let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard f.count == 6, let draw = Int(f[1]), let cell = Int(f[2]), let id = UInt64(f[3], radix: 16) else { return nil }
+        let seeds = f[4].split(separator: ",").compactMap { UInt64($0) }
+        guard !seeds.isEmpty, seeds.count == f[4].split(separator: ",").count else { return nil }
+        self.init(draw: draw, cell: cell, configurationID: id, seeds: seeds, configuration: f[5])
     }
 }
 

@@ -13,9 +13,9 @@ public struct PlannedSearch: Scheduler {
 
     public var observedMetric: Metric? { nil }
 
-    public mutating func next(_ plan: SweepPlan) -> Int? {
-        count = plan.trials.count
-        guard cursor < plan.trials.count else { return nil }
+    public mutating func next(_ registry: some TrialRegistry) -> Int? {
+        count = registry.plan.trials.count
+        guard cursor < registry.plan.trials.count else { return nil }
         defer { cursor += 1 }
         return cursor
     }
@@ -28,16 +28,16 @@ public struct PlannedSearch: Scheduler {
 }
 
 /// Grid search's configurations: every combination of the parameters' values, in the file's
-/// parameter order with the last parameter varying fastest.
+/// parameter order with the last parameter varying fastest. Also the cells of `grid_over`.
 public enum GridSearch {
-    public static func assignments(_ sweep: Sweep) -> [[(String, String)]] {
+    public static func assignments(_ parameters: [(name: String, specification: Sweep.Specification)]) -> [[(String, String)]] {
         var assignments: [[(String, String)]] = [[]]
-        for (name, specification) in sweep.parameters {
+        for (name, specification) in parameters {
             let values: [String]
             switch specification {
             case .value(let value): values = [value]
-            case .values(let list): values = list
-            default: preconditionFailure("grid sweeps have no distributions")
+            case .values(let list, _): values = list
+            case .distribution: preconditionFailure("grid sweeps have no distributions")
             }
             assignments = assignments.flatMap { prefix in values.map { prefix + [(name, $0)] } }
         }
@@ -45,25 +45,52 @@ public enum GridSearch {
     }
 }
 
-/// Random search's configurations: `samples` draws, parameter by parameter in the file's order,
-/// sample by sample, from the `sample_seed` stream.
+/// Random search's draws: `samples` of them, parameter by parameter in the file's order (those
+/// of `grid_over` aside: they are crossed with each draw), from the `sample_seed` stream.
 public enum RandomSearch {
     public static func assignments(_ sweep: Sweep) -> [[(String, String)]] {
         var random = RandomStream(seed: sweep.sampleSeed, purpose: .sweepSampling)
-        return (0..<sweep.samples).map { _ in
-            sweep.parameters.map { name, specification in (name, draw(specification, &random)) }
+        return (0..<sweep.samples).map { _ in draw(sweep, &random) }
+    }
+
+    /// One draw of every parameter outside `grid_over`.
+    static func draw(_ sweep: Sweep, _ random: inout RandomStream) -> [(String, String)] {
+        sweep.drawnParameters.map { name, specification in (name, draw(specification, &random)) }
+    }
+
+    /// One random value of a parameter. The forms that random search had from the start keep
+    /// their draws (a sweep file keeps its configurations); the others take the inverse CDF of a
+    /// uniform number strictly inside (0, 1).
+    static func draw(_ specification: Sweep.Specification, _ random: inout RandomStream) -> String {
+        switch specification {
+        case .value(let value):
+            return value
+        case .values(let values, nil):
+            return values[random.nextBelow(values.count)]
+        case .values(let values, let probabilities?):
+            let u = random.nextUnit()
+            var sum = 0.0
+            for (index, probability) in probabilities.enumerated() {
+                sum += probability
+                if u < sum { return values[index] }
+            }
+            return values[probabilities.lastIndex { $0 > 0 } ?? values.count - 1]
+        case .distribution(let distribution):
+            switch (distribution.name, distribution.shape) {
+            case ("uniform", .uniform(let low, let high)):
+                return distribution.text(random.nextUniform(low, high))
+            case ("log_uniform_values", .logUniform(let low, let high)):
+                return distribution.text(Double.exp(random.nextUniform(low, high)))
+            case ("int_uniform", .integerUniform(let low, let high)):
+                return "\(low + random.nextBelow(high - low + 1))"
+            default:
+                return distribution.text(distribution.value(atQuantile: openUnit(&random)))
+            }
         }
     }
 
-    /// One random value of a parameter.
-    static func draw(_ specification: Sweep.Specification, _ random: inout RandomStream) -> String {
-        switch specification {
-        case .value(let value): return value
-        case .values(let values), .categorical(let values): return values[random.nextBelow(values.count)]
-        case .uniform(let low, let high): return "\(random.nextUniform(low, high))"
-        case .logUniform(let low, let high):
-            return "\(Double.exp(random.nextUniform(Double.log(low), Double.log(high))))"
-        case .integerUniform(let low, let high): return "\(low + random.nextBelow(high - low + 1))"
-        }
+    /// A uniform number strictly inside (0, 1): the 53 random bits and a half.
+    static func openUnit(_ random: inout RandomStream) -> Double {
+        (Double(random.next() >> 11) + 0.5) * 0x1p-53
     }
 }

@@ -1,49 +1,59 @@
 import TrainingCore
 import Yams
 
-/// `sweep.yaml` in the output folder: the sweep as given, with seeds spelled out, plus its id and
-/// every configuration with all defaults filled. `Sweep.parse` reads it back (for `summarize` and
-/// on resume), and the id tells whether a folder holds this sweep.
+/// `sweep.yaml` in the output folder: the sweep as given, with seeds spelled out and defaults
+/// made explicit, plus its ids and every configuration the file alone determines, all defaults
+/// filled (a bayes search's later ones are in the journal). `Sweep.parse` reads it back (for
+/// `summarize` and on resume), and the ids tell whether a folder holds this sweep.
 public enum ResolvedSweep {
     public static func yaml(_ plan: SweepPlan) -> String {
         let sweep = plan.sweep
         var text = "# The sweep as resolved by depthfarm \(DepthFarmVersion.current); read back by `depthfarm summarize` and on resume.\n"
         text += "name: \(scalar(sweep.name))\n"
+        if let description = sweep.description { text += "description: \(scalar(description))\n" }
         text += "method: \(sweep.method.rawValue)\n"
-        if sweep.method == .random { text += "samples: \(sweep.samples)\nsample_seed: \(sweep.sampleSeed)\n" }
+        if sweep.method != .grid { text += "samples: \(sweep.samples)\nsample_seed: \(sweep.sampleSeed)\n" }
         text += "seeds: [\(sweep.seeds.map(String.init).joined(separator: ", "))]\n"
-        text += "metric: {name: \(sweep.metric.rawValue), goal: \(sweep.goal.rawValue)}\n"
+        text += "metric: {name: \(sweep.metric.rawValue), goal: \(sweep.goal.rawValue), aggregate: \(sweep.aggregate.rawValue)"
+            + (sweep.target.map { ", target: \($0)" } ?? "") + "}\n"
+        if !sweep.gridOver.isEmpty { text += "grid_over: [\(sweep.gridOver.map(scalar).joined(separator: ", "))]\n" }
+        if sweep.method == .bayes {
+            text += "bayes: {startup: \(sweep.bayes.startup), generation: \(sweep.bayes.generation), candidates: \(sweep.bayes.candidates)}\n"
+        }
         text += "parameters:\n"
         if sweep.parameters.isEmpty { text.removeLast(); text += " {}\n" }
         for (name, specification) in sweep.parameters {
             text += "  \(name): \(describe(specification))\n"
         }
-        text += "sweep_id: \(plan.sweepID)\n"
-        text += "# Every configuration, all defaults filled, by config_id.\nconfigurations:\n"
-        for (id, config) in zip(plan.configurationIDs, plan.configurations) {
-            let fields = config.parameterValues.filter { $0.name != "seed" }.map { "\($0.name): \(scalar($0.value.description))" }
-            text += "  \(SweepPlan.hex(id)): {\(fields.joined(separator: ", "))}\n"
+        text += "sweep_id: \(plan.sweepID)\nstudy_id: \(plan.studyID)\n"
+        text += "# Every configuration the file determines, all defaults filled, by config_id.\nconfigurations:\n"
+        if plan.plannedConfigurations == 0 { text.removeLast(); text += " {}\n" }
+        for index in 0..<plan.plannedConfigurations {
+            let fields = plan.configurations[index].parameterValues.filter { $0.name != "seed" }.map { "\($0.name): \(scalar($0.value.description))" }
+            text += "  \(SweepPlan.hex(plan.configurationIDs[index])): {\(fields.joined(separator: ", "))}\n"
         }
         return text
     }
 
-    /// The `sweep_id` recorded in a resolved sweep file.
-    public static func sweepID(ofFile path: String) throws -> String {
+    /// The `key: value` line of a resolved sweep file (`sweep_id`, `study_id`).
+    public static func field(_ key: String, ofFile path: String) throws -> String {
         let text = try FileSystem.readText(path)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("sweep_id: ") }) else {
-            throw InputError(path, "has no sweep_id: not a resolved sweep")
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("\(key): ") }) else {
+            throw InputError(path, "has no \(key): not a resolved sweep")
         }
-        return String(line.dropFirst("sweep_id: ".count))
+        return String(line.dropFirst(key.count + 2))
     }
+
+    /// The `sweep_id` recorded in a resolved sweep file.
+    public static func sweepID(ofFile path: String) throws -> String { try field("sweep_id", ofFile: path) }
 
     static func describe(_ specification: Sweep.Specification) -> String {
         switch specification {
         case .value(let value): "{value: \(scalar(value))}"
-        case .values(let values): "{values: [\(values.map(scalar).joined(separator: ", "))]}"
-        case .uniform(let low, let high): "{distribution: uniform, min: \(low), max: \(high)}"
-        case .logUniform(let low, let high): "{distribution: log_uniform_values, min: \(low), max: \(high)}"
-        case .integerUniform(let low, let high): "{distribution: int_uniform, min: \(low), max: \(high)}"
-        case .categorical(let values): "{distribution: categorical, values: [\(values.map(scalar).joined(separator: ", "))]}"
+        case .values(let values, nil): "{values: [\(values.map(scalar).joined(separator: ", "))]}"
+        case .values(let values, let probabilities?):
+            "{values: [\(values.map(scalar).joined(separator: ", "))], probabilities: [\(probabilities.map { "\($0)" }.joined(separator: ", "))]}"
+        case .distribution(let distribution): distribution.description
         }
     }
 

@@ -93,17 +93,22 @@ public enum ResultFiles {
         summary.write(CSV.row(["config_id"] + varied + ["epoch", "metric", "lag"] + summaryStatistics))
         let metricIndex = Dictionary(uniqueKeysWithValues: Metric.allCases.enumerated().map { ($1, $0) })
         let counts = store.countsByConfiguration()
+        let rankKey = { (config: TrialConfig) in Key(epoch: config.epochs, metric: metricIndex[plan.sweep.metric]!, lag: -1) }
         var ranked: [RunningStatistics?] = []
+        /// The sweep's metric at the last epoch of each completed trial, by trial index (for the
+        /// score and the paired differences).
+        var finals: [Int: Double] = [:]
         // One configuration at a time: its trials' per-epoch rows, then its lines.
         for (configuration, trials) in plan.trialsByConfiguration().enumerated() {
             var statistics: [Key: RunningStatistics] = [:]
+            let config = plan.configurations[configuration]
             for index in trials where store.status(index) == .completed {
                 try store.forEachRecord(of: index, perEpochOnly: true) { record in
-                    statistics[Key(epoch: record.epoch, metric: metricIndex[record.metric]!, lag: record.lag ?? -1), default: RunningStatistics()]
-                        .add(record.value)
+                    let key = Key(epoch: record.epoch, metric: metricIndex[record.metric]!, lag: record.lag ?? -1)
+                    statistics[key, default: RunningStatistics()].add(record.value)
+                    if key == rankKey(config) { finals[index] = record.value }
                 }
             }
-            let config = plan.configurations[configuration]
             let prefix = [SweepPlan.hex(plan.configurationIDs[configuration])] + varied.map { config.value(of: $0)!.description }
             for key in statistics.keys.sorted() {
                 let metric = Metric.allCases[key.metric]
@@ -111,24 +116,72 @@ public enum ResultFiles {
                                       + describe(statistics[key]!, diverged: counts[configuration].diverged)))
             }
             try summary.flush()
-            ranked.append(statistics[Key(epoch: config.epochs, metric: metricIndex[plan.sweep.metric]!, lag: -1)])
+            ranked.append(statistics[rankKey(config)])
         }
         try summary.commit(to: summaryPath)
+        try writeLeaderboard(store, ranked: ranked, finals: finals, counts: counts)
+    }
 
-        let leaderboard = try BufferedFile(temporaryFor: leaderboardPath)
+    /// `leaderboard.csv`: configurations ranked by the sweep's metric at their last epoch — by its
+    /// `metric.aggregate` across seeds (a `score` column when that is not the mean) — and, with
+    /// `grid_over`, each configuration's paired difference from its draw's first cell, seed by seed.
+    static func writeLeaderboard(_ store: ResultStore, ranked: [RunningStatistics?], finals: [Int: Double], counts: [TrialCounts]) throws {
+        let plan = store.plan, sweep = plan.sweep
+        let varied = plan.variedParameters
+        let path = store.folder + "/leaderboard.csv"
+        let groups = plan.trialsByConfiguration()
+        let scored = sweep.aggregate != .mean
+        let paired = !sweep.gridOver.isEmpty
+        let scores: [Double?] = groups.map { trials in
+            scored ? SeedStatistic.aggregate(trials.compactMap { finals[$0] }, sweep.aggregate, goal: sweep.goal) : nil
+        }
+        let differences = paired ? pairedDifferences(plan, groups: groups, finals: finals) : []
+        let leaderboard = try BufferedFile(temporaryFor: path)
         leaderboard.write(CSV.row(["rank", "config_id"] + varied + ["metric", "epoch", "n", "diverged", "failed", "mean", "std",
-                                                                    "ci95_low", "ci95_high", "min", "max"]))
-        for (rank, configuration) in leaderboardOrder(ranked.map { $0?.mean }, goal: plan.sweep.goal).enumerated() {
+                                                                    "ci95_low", "ci95_high", "min", "max"]
+                                  + (scored ? ["score"] : []) + (paired ? ["draw", "paired_n", "paired_diff", "paired_ci95_low", "paired_ci95_high"] : [])))
+        let order = leaderboardOrder(scored ? scores : ranked.map { $0?.mean }, goal: sweep.goal)
+        for (rank, configuration) in order.enumerated() {
             let config = plan.configurations[configuration]
             let count = counts[configuration]
             var fields = [String(rank + 1), SweepPlan.hex(plan.configurationIDs[configuration])]
             fields += varied.map { config.value(of: $0)!.description }
-            fields += [plan.sweep.metric.rawValue, String(config.epochs), String(count.completed), String(count.diverged), String(count.failed)]
+            fields += [sweep.metric.rawValue, String(config.epochs), String(count.completed), String(count.diverged), String(count.failed)]
             let described = ranked[configuration].map { describe($0, diverged: count.diverged) }
             fields += described.map { [$0[2], $0[3], $0[5], $0[6], $0[7], $0[8]] } ?? ["", "", "", "", "", ""]
+            if scored { fields.append(scores[configuration].map(MetricCSV.format) ?? "") }
+            if paired {
+                fields.append(String(plan.draws[configuration]))
+                if let difference = differences[configuration] {
+                    let interval = difference.confidenceInterval95
+                    fields += [String(difference.count), MetricCSV.format(difference.mean),
+                               interval.map { MetricCSV.format($0.low) } ?? "", interval.map { MetricCSV.format($0.high) } ?? ""]
+                } else {
+                    fields += ["", "", "", ""]
+                }
+            }
             leaderboard.write(CSV.row(fields))
         }
-        try leaderboard.commit(to: leaderboardPath)
+        try leaderboard.commit(to: path)
+    }
+
+    /// For each configuration of a draw other than its first cell: the differences of the sweep's
+    /// final metric from the first cell's, seed by seed (seeds where both completed).
+    static func pairedDifferences(_ plan: SweepPlan, groups: [[Int]], finals: [Int: Double]) -> [RunningStatistics?] {
+        var reference: [Int: Int] = [:]  // draw → its first cell's configuration
+        for configuration in plan.configurations.indices where plan.cells[configuration] == 0 {
+            reference[plan.draws[configuration]] = configuration
+        }
+        return plan.configurations.indices.map { configuration in
+            guard plan.cells[configuration] != 0, let base = reference[plan.draws[configuration]] else { return nil }
+            let baseBySeed = Dictionary(groups[base].map { (plan.trials[$0].seed, $0) }, uniquingKeysWith: { a, _ in a })
+            var difference = RunningStatistics()
+            for trial in groups[configuration] {
+                guard let value = finals[trial], let other = baseBySeed[plan.trials[trial].seed], let base = finals[other] else { continue }
+                difference.add(value - base)
+            }
+            return difference.count > 0 ? difference : nil
+        }
     }
 
     /// The leaderboard's order of configurations given each one's mean of the sweep's metric (nil

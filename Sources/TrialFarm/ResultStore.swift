@@ -19,26 +19,37 @@ import TrainingCore
 /// durability costs two syncs per group rather than file creations and syncs per trial.
 ///
 /// Reading it back — trial by trial, with its status and its rows — is `ResultStore+Reading`.
-public final class ResultStore {
+public final class ResultStore: TrialRegistry {
     public let folder: String
-    public let plan: SweepPlan
+    /// The trials: the sweep file's, and those a search added (recorded in the journal).
+    public private(set) var plan: SweepPlan
     /// The journal, when the store is open for writing.
     let journal: Journal?
     /// `completed.csv`, open for appending (writing) or reading.
     let completed: Int32
     /// Its length: where the next block of rows goes.
     private var completedLength: Int
-    /// What the journal has for each trial of the plan (done or failed), by plan index.
+    /// What the journal has for each trial of the plan (done or failed), by trial index.
     public private(set) var finished: [Journal.Entry?]
-    /// Spool files of running attempts, by plan index.
+    /// Spool files of running attempts, by trial index.
     private var running: [Int: (attempt: Int, spool: Spool)] = [:]
     /// Spool files not in use.
     private var freeSpools: [Spool] = []
     private var spoolCount = 0
-    /// Finished trials waiting for `commit`.
+    /// Finished trials, and configurations a search added, waiting for `commit`.
     private var uncommitted: [(index: Int, entry: Journal.Entry)] = []
+    private var uncommittedProposals: [Journal.Proposal] = []
+    /// The configurations the journal records a search added, with their trials' indices; a
+    /// search replaying on resume must propose exactly these, in order (`add`).
+    private var recorded: [(proposal: Journal.Proposal, trials: Range<Int>)] = []
+    /// How many of `recorded` the search has proposed again.
+    private var replayed = 0
+    /// Set when a search proposes something other than the journal records.
+    public private(set) var replayError: InputError?
     /// The index of each trial id in the plan.
-    let indexOfTrial: [UInt64: Int]
+    private(set) var indexOfTrial: [UInt64: Int]
+    /// How the study grew when the folder was opened (more seeds, more draws), for the log.
+    public private(set) var growth: String?
 
     public static let metricsHeader = "trial_id,config_id,seed,epoch,step,metric,lag,value"
     static let completedName = "completed.csv"
@@ -58,60 +69,116 @@ public final class ResultStore {
 
     /// What went wrong opening a folder for a sweep.
     public enum OpenError: Error, CustomStringConvertible, Equatable {
-        /// The folder holds the results of another sweep (its id, or nil if unreadable).
-        case anotherSweep(folder: String, found: String?)
+        /// The folder holds the results of another study: what differs.
+        case anotherSweep(folder: String, changes: [String])
 
         public var description: String {
             switch self {
-            case .anotherSweep(let folder, let found):
-                "\(folder): holds the results of another sweep (\(found.map { "\($0.prefix(12))…" } ?? "unreadable sweep.yaml"))"
+            case .anotherSweep(let folder, let changes):
+                "\(folder): holds the results of another sweep (\(changes.joined(separator: "; ")))"
             }
         }
     }
 
     /// Opens `folder` for `plan`: creates it and `sweep.yaml`, or checks that the folder holds this
-    /// very sweep (refused otherwise, unless `force`, which starts the folder afresh). Previous
-    /// finished trials are kept. With `readOnly`, nothing is created or changed (for summarising
-    /// a folder, perhaps while its sweep still runs).
+    /// study — the same sweep, or the same grown by seeds or draws (`Sweep+Identity`), which
+    /// keeps every finished trial; another study is refused unless `force`, which starts the
+    /// folder afresh. The journal's lock is taken before anything in the folder changes. With
+    /// `readOnly`, nothing is created or changed (for summarising a folder, perhaps while its
+    /// sweep still runs).
     public init(folder: String, plan: SweepPlan, force: Bool = false, readOnly: Bool = false) throws {
         self.folder = folder
         self.plan = plan
-        indexOfTrial = Dictionary(uniqueKeysWithValues: plan.trials.enumerated().map { ($1.id, $0) })
-        finished = [Journal.Entry?](repeating: nil, count: plan.trials.count)
         let sweepFile = folder + "/sweep.yaml", completedPath = folder + "/" + Self.completedName
-        let entries: [Journal.Entry]
+        let contents: Journal.Contents
         if readOnly {
             journal = nil
-            entries = try Journal.read(folder: folder, sweepID: plan.sweepID).entries
+            contents = try Journal.read(folder: folder, studyID: plan.studyID)
             completed = open(completedPath, O_RDONLY | O_CLOEXEC)
             completedLength = 0
         } else {
             try Self.prepareFolder(folder)
+            let journal = try Journal.lock(folder: folder)
+            self.journal = journal
             if FileSystem.exists(sweepFile) {
-                let existing = try? ResolvedSweep.sweepID(ofFile: sweepFile)
-                if existing != plan.sweepID {
-                    guard force else { throw OpenError.anotherSweep(folder: folder, found: existing) }
+                let changes = Self.changes(in: sweepFile, for: plan)
+                if !changes.isEmpty {
+                    guard force else { throw OpenError.anotherSweep(folder: folder, changes: changes) }
+                    try journal.clear()
                     try Self.clear(folder)
+                } else if (try? ResolvedSweep.sweepID(ofFile: sweepFile)) != plan.sweepID {
+                    growth = (try? Sweep.parse(FileSystem.readText(sweepFile), source: sweepFile)).flatMap { plan.sweep.growth(from: $0) }
+                    try FileSystem.writeAtomically(ResolvedSweep.yaml(plan), to: sweepFile)
                 }
             }
             if !FileSystem.exists(sweepFile) {
                 try FileSystem.writeAtomically(ResolvedSweep.yaml(plan), to: sweepFile)
             }
-            (journal, entries) = try Journal.open(folder: folder, sweepID: plan.sweepID)
+            contents = try journal.open(studyID: plan.studyID)
             completed = open(completedPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard completed >= 0 else { throw SystemError("write", path: completedPath, errno: errno) }
             // Rows written after the last journaled group belong to no trial: cut them off.
-            completedLength = entries.compactMap { $0.rows?.upperBound }.max() ?? 0
+            completedLength = contents.entries.compactMap { $0.rows?.upperBound }.max() ?? 0
             guard ftruncate(completed, off_t(completedLength)) == 0 else {
                 throw SystemError("write", path: completedPath, errno: errno)
             }
             try FileSystem.remove(folder + "/spool")
         }
-        for entry in entries {
+        let path = folder + "/" + Journal.fileName
+        for (number, proposal) in contents.proposals.enumerated() {
+            guard let config = try? TrialConfig(flatJSON: proposal.configuration),
+                  let trials = self.plan.add(config, draw: proposal.draw, cell: proposal.cell, seeds: proposal.seeds),
+                  self.plan.configurationIDs.last == proposal.configurationID
+            else { throw InputError(path, "configuration \(number + 1) of the journal is damaged or repeated") }
+            recorded.append((proposal, trials))
+        }
+        indexOfTrial = Dictionary(uniqueKeysWithValues: self.plan.trials.enumerated().map { ($1.id, $0) })
+        finished = [Journal.Entry?](repeating: nil, count: self.plan.trials.count)
+        for entry in contents.entries {
             guard let index = indexOfTrial[entry.trial] else { continue }
             if finished[index]?.kind == .done && entry.kind == .failed { continue }  // a failed re-run cannot undo a done
             finished[index] = entry
         }
+    }
+
+    /// What makes the sweep recorded in `sweepFile` another study than `plan`'s (empty: the same
+    /// study, perhaps grown).
+    static func changes(in sweepFile: String, for plan: SweepPlan) -> [String] {
+        guard let old = try? Sweep.parse(FileSystem.readText(sweepFile), source: sweepFile),
+              let recordedStudy = try? ResolvedSweep.field("study_id", ofFile: sweepFile)
+        else { return ["its sweep.yaml is unreadable"] }
+        var changes = plan.sweep.changes(from: old)
+        // A grid's study is its set of configurations: the order of values does not change it.
+        if plan.sweep.method == .grid && old.method == .grid && recordedStudy == plan.studyID {
+            changes.removeAll { $0.hasPrefix("parameters.") }
+        }
+        if changes.isEmpty && recordedStudy != plan.studyID { changes.append("its configurations differ") }
+        return changes
+    }
+
+    // MARK: Trials a search adds
+
+    /// Adds a configuration a search proposes, with a trial per seed; returns the trials'
+    /// indices, or nil for a configuration already in the plan. On resume the journal's
+    /// configurations come back first: each must be proposed again, in order, exactly.
+    public func add(_ config: TrialConfig, draw: Int, cell: Int, seeds: [UInt64]) -> Range<Int>? {
+        if replayed < recorded.count {
+            let (proposal, trials) = recorded[replayed]
+            let id = SweepPlan.id(config.resolved.canonicalJSON(includingSeed: false))
+            guard proposal.configurationID == id, proposal.draw == draw, proposal.cell == cell, proposal.seeds == seeds else {
+                if proposal.configurationID == id || plan.configurationIDs.contains(id) { return nil }  // a duplicate draw
+                replayError = InputError(folder + "/" + Journal.fileName, "the search does not propose configuration \(replayed + 1) as recorded (draw \(draw)): was the folder written by another version of depthfarm?")
+                return nil
+            }
+            replayed += 1
+            return trials
+        }
+        guard let trials = plan.add(config, draw: draw, cell: cell, seeds: seeds) else { return nil }
+        for index in trials { indexOfTrial[plan.trials[index].id] = index }
+        finished.append(contentsOf: [Journal.Entry?](repeating: nil, count: trials.count))
+        uncommittedProposals.append(Journal.Proposal(draw: draw, cell: cell, configurationID: plan.configurationIDs.last!, seeds: seeds,
+                                                     configuration: plan.configurations.last!.canonicalJSON(includingSeed: false)))
+        return trials
     }
 
     deinit {
@@ -132,9 +199,10 @@ public final class ResultStore {
         guard access(folder, W_OK) == 0 else { throw SystemError("write into", path: folder, errno: errno) }
     }
 
-    /// Removes what a sweep writes into `folder` (for --force), nothing else.
+    /// Removes what a sweep writes into `folder` (for --force), nothing else; the journal is
+    /// emptied by its holder, which keeps its lock.
     static func clear(_ folder: String) throws {
-        for name in ["sweep.yaml", Journal.fileName, completedName, "spool", "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv"] {
+        for name in ["sweep.yaml", completedName, "spool", "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv"] {
             try FileSystem.remove(folder + "/" + name)
         }
     }
@@ -189,19 +257,20 @@ public final class ResultStore {
         uncommitted.append((index, entry))
     }
 
-    /// Whether finished trials wait for `commit`.
-    public var hasUncommitted: Bool { !uncommitted.isEmpty }
+    /// Whether finished trials or added configurations wait for `commit`.
+    public var hasUncommitted: Bool { !uncommitted.isEmpty || !uncommittedProposals.isEmpty }
 
-    /// Makes every finished trial since the last commit durable: sync `completed.csv`, then
-    /// journal the group with one write and fsync.
+    /// Makes every finished trial and added configuration since the last commit durable: sync
+    /// `completed.csv`, then journal the group — configurations first — with one write and fsync.
     public func commit() throws {
-        guard !uncommitted.isEmpty else { return }
+        guard hasUncommitted else { return }
         if uncommitted.contains(where: { $0.entry.kind == .done }) {
             guard fdatasync(completed) == 0 else { throw SystemError("write", path: completedPath, errno: errno) }
         }
-        try journal!.append(uncommitted.map(\.entry))
+        try journal!.append((uncommittedProposals.map(\.line) + uncommitted.map(\.entry.line)).joined(separator: "\n"))
         for item in uncommitted { finished[item.index] = item.entry }
         uncommitted.removeAll(keepingCapacity: true)
+        uncommittedProposals.removeAll(keepingCapacity: true)
     }
 
     /// Drops the running attempt's spooled rows (the worker died, or the attempt was cancelled).

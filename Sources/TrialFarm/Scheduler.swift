@@ -21,16 +21,17 @@ import TrainingCore
 /// be journaled; nothing may be.
 ///
 /// **Trial indices.** A trial's index is its position in `plan.trials`, the order in which the
-/// scheduler hands trials out. Retried attempts of a lost trial are the coordinator's business
+/// scheduler hands trials out (a search adds configurations through its `TrialRegistry`). Retried attempts of a lost trial are the coordinator's business
 /// (they are not new decisions).
 public protocol Scheduler {
     /// The metric whose per-epoch values the scheduler learns from; nil if it learns nothing
     /// from results (grid and random search), which spares the coordinator reading them.
     var observedMetric: Metric? { get }
 
-    /// The next trial to hand out, as an index into `plan.trials`, or nil when none can start now
-    /// (every trial handed out, or waiting for results).
-    mutating func next(_ plan: SweepPlan) -> Int?
+    /// The next trial to hand out, as an index into `registry.plan.trials` (a search that learns
+    /// adds its configurations to the registry first), or nil when none can start now (every
+    /// trial handed out, or waiting for results).
+    mutating func next(_ registry: some TrialRegistry) -> Int?
 
     /// The value of `observedMetric` of trial `index` at the end of `epoch`, as it streams in
     /// (possibly from an attempt that is later lost; the final result is what counts).
@@ -45,9 +46,28 @@ public protocol Scheduler {
     var isExhausted: Bool { get }
 }
 
+/// Where a scheduler's trials live: the plan, which a search that learns extends. The output
+/// folder (`ResultStore`) is one: it journals what is added, and on resume checks that a search
+/// adds again exactly what it added before.
+public protocol TrialRegistry: AnyObject {
+    var plan: SweepPlan { get }
+    /// Adds a configuration to run on `seeds`; its trials' indices, or nil if the plan has it already.
+    func add(_ config: TrialConfig, draw: Int, cell: Int, seeds: [UInt64]) -> Range<Int>?
+}
+
+/// A plan on its own, as a registry (for tests, and for anything that runs a search without a folder).
+public final class PlanRegistry: TrialRegistry {
+    public private(set) var plan: SweepPlan
+    public init(_ plan: SweepPlan) { self.plan = plan }
+    public func add(_ config: TrialConfig, draw: Int, cell: Int, seeds: [UInt64]) -> Range<Int>? {
+        plan.add(config, draw: draw, cell: cell, seeds: seeds)
+    }
+}
+
 /// The scheduler a sweep's `method` asks for.
 public func makeScheduler(for sweep: Sweep) -> any Scheduler {
     switch sweep.method {
     case .grid, .random: PlannedSearch()
+    case .bayes: BayesSearch(sweep)
     }
 }

@@ -1,9 +1,10 @@
 import TrainingCore
 
-/// A sweep expanded into its trials: every configuration (resolved, all defaults filled) and,
-/// for each, every seed. Expansion is deterministic (see `GridSearch` and `RandomSearch`).
-/// Trials are ordered configuration by configuration, seeds innermost; a trial's plan index is
-/// its trial index, the order in which the scheduler hands trials out.
+/// The trials of a sweep: every configuration (resolved, all defaults filled) and, for each, its
+/// seeds, in trial-index order — configuration by configuration, seeds innermost. Grid and random
+/// search know every trial before the first runs (`GridSearch`, `RandomSearch`); a bayes search
+/// adds configurations as it learns (`add`), and its output folder's journal records them.
+/// A trial's index is the order in which the scheduler hands it out.
 public struct SweepPlan: Sendable {
     public struct Trial: Sendable, Equatable {
         /// The trial's id: the first 8 bytes of SHA-256 of its canonical configuration with the seed.
@@ -15,16 +16,54 @@ public struct SweepPlan: Sendable {
 
     public let sweep: Sweep
     /// The distinct configurations, resolved, with seed 0.
-    public let configurations: [TrialConfig]
+    public private(set) var configurations: [TrialConfig] = []
     /// The first 8 bytes of SHA-256 of each configuration's canonical form without the seed.
-    public let configurationIDs: [UInt64]
-    public let trials: [Trial]
-    /// Configurations that came out equal to an earlier one and were dropped (random search).
-    public let duplicates: Int
-    /// A hash of the sorted trial ids: the same sweep, whatever its key order, has the same id.
-    public let sweepID: String
+    public private(set) var configurationIDs: [UInt64] = []
+    /// Per configuration: the draw it came from (random and bayes; a grid's configurations are
+    /// draws of their own) and its cell of the `grid_over` values (0 without grid_over).
+    public private(set) var draws: [Int] = []
+    public private(set) var cells: [Int] = []
+    public private(set) var trials: [Trial] = []
+    /// Configurations that came out equal to an earlier one and were dropped.
+    public private(set) var duplicates = 0
+    /// How many configurations the sweep file alone determines (the rest a search added).
+    public private(set) var plannedConfigurations = 0
     /// The parameters whose value differs between configurations, in reference order.
-    public let variedParameters: [String]
+    public var variedParameters: [String] {
+        TrialConfig.parameterNames.indices.filter { varies[$0] }.map { TrialConfig.parameterNames[$0] }
+    }
+    /// The sweep's identities (see `SweepPlan.identities`).
+    public private(set) var sweepID = ""
+    public private(set) var studyID = ""
+
+    /// The index of each configuration id.
+    private var indexOfConfiguration: [UInt64: Int] = [:]
+    /// The first configuration's parameter values (canonical text), and which parameters have
+    /// taken another value since.
+    private var firstValues: [String] = []
+    private var varies = [Bool](repeating: false, count: TrialConfig.parameterNames.count)
+
+    /// The number of trials `sweep` expands to before any search adds to it, computed without
+    /// expanding it: grid and random search know theirs; a bayes search's bound is its draws.
+    public static func trialCount(_ sweep: Sweep) -> Int {
+        let cells = sweep.gridAxes.reduce(1) { product, parameter in
+            guard case .values(let values, _) = parameter.specification else { return product }
+            return product.multipliedReportingOverflow(by: values.count).overflow ? Int.max : product * values.count
+        }
+        let configurations: Int
+        switch sweep.method {
+        case .random, .bayes:
+            configurations = sweep.samples.multipliedReportingOverflow(by: cells).overflow ? Int.max : sweep.samples * cells
+        case .grid:
+            configurations = sweep.parameters.reduce(1) { product, parameter in
+                guard case .values(let values, _) = parameter.specification else { return product }
+                let (result, overflow) = product.multipliedReportingOverflow(by: values.count)
+                return overflow ? Int.max : result
+            }
+        }
+        let (total, overflow) = configurations.multipliedReportingOverflow(by: sweep.seeds.count)
+        return overflow ? Int.max : total
+    }
 
     /// A sweep of more trials than its caller allows (`--max-trials` on the command line).
     public struct TooLarge: Error, Equatable, CustomStringConvertible {
@@ -34,20 +73,11 @@ public struct SweepPlan: Sendable {
         public var description: String { "\(trials == Int.max ? "more than 2^63" : "\(trials)") trials is more than the maximum (\(maximum))" }
     }
 
-    /// The number of trials `sweep` expands to, computed without expanding it.
-    public static func trialCount(_ sweep: Sweep) -> Int {
-        let configurations: Int
-        switch sweep.method {
-        case .random: configurations = sweep.samples
-        case .grid:
-            configurations = sweep.parameters.reduce(1) { product, parameter in
-                guard case .values(let values) = parameter.specification else { return product }
-                let (result, overflow) = product.multipliedReportingOverflow(by: values.count)
-                return overflow ? Int.max : result
-            }
-        }
-        let (total, overflow) = configurations.multipliedReportingOverflow(by: sweep.seeds.count)
-        return overflow ? Int.max : total
+    /// A configuration the sweep file determines cannot run.
+    public struct Unrunnable: Error, Equatable, CustomStringConvertible {
+        public let assignment: String
+        public let problem: String
+        public var description: String { "the configuration \(assignment.isEmpty ? "of defaults" : assignment) cannot run: \(problem)" }
     }
 
     /// Expands `sweep`, refusing more than `maximumTrials` trials before doing any work.
@@ -55,45 +85,59 @@ public struct SweepPlan: Sendable {
         let count = Self.trialCount(sweep)
         guard count <= maximumTrials else { throw TooLarge(trials: count, maximum: maximumTrials) }
         self.sweep = sweep
-        let assignments = switch sweep.method {
-        case .grid: GridSearch.assignments(sweep)
-        case .random: RandomSearch.assignments(sweep)
+        let draws: [[(String, String)]]
+        switch sweep.method {
+        case .grid: draws = GridSearch.assignments(sweep.parameters)
+        case .random: draws = RandomSearch.assignments(sweep)
+        case .bayes: draws = []
         }
-        var configurations: [TrialConfig] = [], ids: [UInt64] = [], seen = Set<UInt64>()
-        for assignment in assignments {
-            var config = TrialConfig()
-            for (name, value) in assignment { try! config.set(name, to: value) }  // each value was checked when parsed
-            do {
-                try config.validate()
-            } catch let problem as ConfigurationError {
-                let described = assignment.map { "\($0.0) = \($0.1)" }.joined(separator: ", ")
-                throw InputError("sweep", "the configuration \(described.isEmpty ? "of defaults" : described) cannot run: \(problem)")
-            }
-            let resolved = config.resolved
-            let id = Self.id(resolved.canonicalJSON(includingSeed: false))
-            if seen.insert(id).inserted {
-                configurations.append(resolved)
-                ids.append(id)
-            }
-        }
-        var trials: [Trial] = []
-        trials.reserveCapacity(configurations.count * sweep.seeds.count)
-        for (index, config) in configurations.enumerated() {
-            var seeded = config
-            for seed in sweep.seeds {
-                seeded.seed = seed
-                trials.append(Trial(id: Self.id(seeded.canonicalJSON()), configuration: Int32(index), seed: seed))
+        let cells = GridSearch.assignments(sweep.gridAxes)
+        trials.reserveCapacity(min(count, maximumTrials))
+        for (draw, drawn) in draws.enumerated() {
+            for (cell, crossed) in cells.enumerated() {
+                let assignment = drawn + crossed
+                var config = TrialConfig()
+                for (name, value) in assignment { try! config.set(name, to: value) }  // each value was checked when parsed
+                do {
+                    try config.validate()
+                } catch let problem as ConfigurationError {
+                    throw Unrunnable(assignment: assignment.map { "\($0.0) = \($0.1)" }.joined(separator: ", "), problem: problem.description)
+                }
+                add(config, draw: draw, cell: cell, seeds: sweep.seeds)
             }
         }
-        self.configurations = configurations
-        configurationIDs = ids
-        self.trials = trials
-        duplicates = assignments.count - configurations.count
-        sweepID = SHA256.hex(trials.map(\.id).sorted().map(Self.hex).joined(separator: "\n").utf8)
-        let values = configurations.map { $0.parameterValues }
-        variedParameters = TrialConfig.parameterNames.enumerated().compactMap { index, name in
-            name != "seed" && Set(values.map { $0[index].value.description }).count > 1 ? name : nil
+        plannedConfigurations = configurations.count
+        (sweepID, studyID) = Self.identities(sweep, configurationIDs: configurationIDs, trials: trials)
+    }
+
+    /// Adds a configuration and its trials, one per seed, at the end; nil if an equal
+    /// configuration is already there (a duplicate draw).
+    @discardableResult
+    public mutating func add(_ config: TrialConfig, draw: Int, cell: Int, seeds: [UInt64]) -> Range<Int>? {
+        let resolved = config.resolved
+        let id = Self.id(resolved.canonicalJSON(includingSeed: false))
+        guard indexOfConfiguration[id] == nil else {
+            duplicates += 1
+            return nil
         }
+        let index = configurations.count
+        indexOfConfiguration[id] = index
+        configurations.append(resolved)
+        configurationIDs.append(id)
+        self.draws.append(draw)
+        self.cells.append(cell)
+        let values = resolved.parameterValues.map { $0.value.description }
+        if firstValues.isEmpty { firstValues = values }
+        for (position, value) in values.enumerated() where value != firstValues[position] && TrialConfig.parameterNames[position] != "seed" {
+            varies[position] = true
+        }
+        let start = trials.count
+        var seeded = resolved
+        for seed in seeds {
+            seeded.seed = seed
+            trials.append(Trial(id: Self.id(seeded.canonicalJSON()), configuration: Int32(index), seed: seed))
+        }
+        return start..<trials.count
     }
 
     /// The configuration of a trial, with its seed.
@@ -110,7 +154,7 @@ public struct SweepPlan: Sendable {
         SHA256.digest(canonical.utf8).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    /// The plan index of every trial of each configuration, in plan order.
+    /// The trial index of every trial of each configuration, in index order.
     public func trialsByConfiguration() -> [[Int]] {
         var groups = [[Int]](repeating: [], count: configurations.count)
         for (index, trial) in trials.enumerated() { groups[Int(trial.configuration)].append(index) }

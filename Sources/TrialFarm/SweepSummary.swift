@@ -3,6 +3,21 @@ import TrainingCore
 
 /// The few lines a sweep command prints when it ends: counts and the top of the leaderboard.
 public enum SweepSummary {
+    /// A sweep's size in words: `48 trials (6 configurations × 8 seeds)`; for a bayes search its
+    /// bound, `up to 256 trials (32 draws × 8 seeds, TPE)`.
+    public static func size(_ plan: SweepPlan) -> String {
+        let sweep = plan.sweep
+        let cells = SweepPlan.trialCount(sweep) / max(1, sweep.seeds.count) / max(1, sweep.method == .grid ? plan.configurations.count : sweep.samples)
+        let crossed = cells > 1 ? " × \(cells) \(sweep.gridOver.joined(separator: "/")) values" : ""
+        let seeds = "\(sweep.seeds.count) seed\(sweep.seeds.count == 1 ? "" : "s")"
+        switch sweep.method {
+        case .grid, .random:
+            return "\(plan.trials.count) trials (\(plan.configurations.count) configurations × \(seeds))"
+        case .bayes:
+            return "up to \(SweepPlan.trialCount(sweep)) trials (\(sweep.samples) draws\(crossed) × \(seeds), TPE)"
+        }
+    }
+
     public static func lines(_ counts: TrialCounts, folder: String, seconds: Double, top: Int = 5) -> [String] {
         var lines = ["\(counts.total) trials: \(counts.completed) completed, "
                      + "\(counts.diverged) diverged, \(counts.failed) failed, \(counts.pending) not run (\(Coordinator.duration(seconds)))"]

@@ -44,9 +44,9 @@ struct FarmOptions: ParsableArguments {
         return options
     }
 
-    /// The sweep file's plan, or a one-line error.
-    func plan(_ path: String) throws -> SweepPlan {
-        let sweep = try Sweep.load(path: path)
+    /// The sweep file's plan, or an error line per problem; `notes` hears of keys it ignores.
+    func plan(_ path: String, notes: (String) -> Void) throws -> SweepPlan {
+        let sweep = try Sweep.load(path: path, notes: notes)
         do {
             return try SweepPlan(sweep, maximumTrials: maxTrials)
         } catch let error as InputError {

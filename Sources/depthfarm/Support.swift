@@ -43,6 +43,8 @@ func worded(_ error: any Error, sweep: String? = nil) -> any Error {
         }
     case let error as ResultStore.OpenError:
         return InputError("", "\(error); choose another --out or add --force to start it afresh")
+    case let error as SweepPlan.Unrunnable:
+        return InputError(sweep ?? "sweep", error.description)
     case let error as SweepPlan.TooLarge:
         let shown = error.trials == Int.max ? "more than 2^63" : "\(error.trials)"
         return InputError(sweep ?? "sweep", "\(shown) trials is more than --max-trials (\(error.maximum))")

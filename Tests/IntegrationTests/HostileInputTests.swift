@@ -21,7 +21,7 @@ import ZeroMQ
 
     static let badSweeps: [(String, String)] = [
         ("parameters:\n  hidden: {values: [4, 8\n", "bad.yaml: line 3"),
-        ("program: train.py\nparameters: {}\n", "bad.yaml:1: program: unknown key"),
+        ("programme: train.py\nparameters: {}\n", "bad.yaml:1: programme: unknown key"),
         ("parameters:\n  hiden: {value: 4}\n", "bad.yaml:2: parameters.hiden: unknown parameter (did you mean 'hidden'?)"),
         ("parameters:\n  hidden: 4\n", "bad.yaml:2: parameters.hidden: expected a mapping, got a value"),
         ("parameters:\n  hidden: {values: []}\n", "bad.yaml:2: parameters.hidden.values: must not be empty"),
@@ -32,7 +32,7 @@ import ZeroMQ
         ("seeds: {count: many}\n", "seeds.count: must be an integer (got 'many')"),
         ("parameters:\n  lr: {distribution: uniform, min: 0.1, max: 0.2}\n", "parameters.lr: distributions need method: random"),
         ("method: random\nparameters: {}\n", "samples: random search needs samples"),
-        ("method: annealing\n", "bad.yaml:1: method: must be grid or random (got 'annealing')"),
+        ("method: annealing\n", "bad.yaml:1: method: must be grid, random or bayes (got 'annealing')"),
         ("metric: {name: accuracy}\n", "metric.name: must be one of test_acc, test_loss, train_acc, train_loss (got 'accuracy')"),
         ("parameters:\n  seq_len: {value: 25}\n", "the configuration seq_len = 25 cannot run: seq_len: must be a multiple of bptt_t"),
         ("parameters:\n  hidden: {value: 65536}\n  batch: {value: 100000}\n", "hidden: this trial needs about"),

@@ -45,7 +45,7 @@ struct SlurmTests {
         #expect(log.contains("the time limit is near: coordinator stopped (status 143); requeueing job \(job) to resume"))
         #expect(log.contains("job \(job) (run 2)"))
         // The second run kept what the first had finished (at least the 3 trials waited for).
-        let kept = try #require(log.firstMatch(of: #/12 trials, (\d+) already complete/#)).1
+        let kept = try #require(log.firstMatch(of: #/12 trials \(4 configurations × 3 seeds\), (\d+) already complete/#)).1
         #expect(Int(kept)! >= 3 && Int(kept)! < 12)
         #expect(log.contains("coordinator ended with status 0"))
         #expect(!FileManager.default.fileExists(atPath: out + "/coordinator.endpoint"))

@@ -28,13 +28,28 @@ import TrainingCore
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
-            let (journal, entries) = try Journal.open(folder: folder, sweepID: "abc")
-            #expect(entries.isEmpty)
+            let (journal, contents) = try Journal.open(folder: folder, studyID: "abc")
+            #expect(contents.entries.isEmpty && contents.proposals.isEmpty)
             try journal.append([Self.done(1), Self.failed])
             try journal.append([Self.done(2)])
         }
-        let (_, entries) = try Journal.open(folder: folder, sweepID: "abc")
-        #expect(entries == [Self.done(1), Self.failed, Self.done(2)])
+        let (_, contents) = try Journal.open(folder: folder, studyID: "abc")
+        #expect(contents.entries == [Self.done(1), Self.failed, Self.done(2)])
+    }
+
+    @Test("configurations a search added read back in order, between the trials, as written")
+    func proposals() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = Journal.Proposal(draw: 0, cell: 1, configurationID: 0xABC, seeds: [3, 1], configuration: #"{"hidden":8}"#)
+        let second = Journal.Proposal(draw: 1, cell: 0, configurationID: 0xDEF, seeds: [3, 1], configuration: #"{"hidden":9}"#)
+        do {
+            let (journal, _) = try Journal.open(folder: folder, studyID: "abc")
+            try journal.append([first.line, Self.done(1).line, second.line].joined(separator: "\n"))
+        }
+        let contents = try Journal.read(folder: folder, studyID: "abc")
+        #expect(contents.proposals == [first, second] && contents.entries == [Self.done(1)])
+        #expect(Journal.Proposal("configuration\t0\t0\tabc\t\t{}") == nil)  // no seeds
     }
 
     @Test("the journal is in use while a coordinator holds it open, and not once it is closed")
@@ -43,7 +58,7 @@ import TrainingCore
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(!Journal.isInUse(folder: folder))  // no journal yet
         do {
-            let (journal, _) = try Journal.open(folder: folder, sweepID: "abc")
+            let (journal, _) = try Journal.open(folder: folder, studyID: "abc")
             #expect(Journal.isInUse(folder: folder))
             withExtendedLifetime(journal) {}
         }
@@ -55,32 +70,32 @@ import TrainingCore
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
-            let (journal, _) = try Journal.open(folder: folder, sweepID: "abc")
+            let (journal, _) = try Journal.open(folder: folder, studyID: "abc")
             try journal.append([Self.done(1)])
         }
         let path = folder + "/journal.log"
         let whole = try String(contentsOfFile: path, encoding: .utf8)
         try (whole + "done\t0000000000000002\t1\t0\tcompl").write(toFile: path, atomically: false, encoding: .utf8)
         do {
-            let (journal, entries) = try Journal.open(folder: folder, sweepID: "abc")
-            #expect(entries == [Self.done(1)])
+            let (journal, contents) = try Journal.open(folder: folder, studyID: "abc")
+            #expect(contents.entries == [Self.done(1)])
             try journal.append([Self.done(3)])
         }
-        #expect(try Journal.read(folder: folder, sweepID: "abc").entries == [Self.done(1), Self.done(3)])
+        #expect(try Journal.read(folder: folder, studyID: "abc").entries == [Self.done(1), Self.done(3)])
         #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(whole))
         try (whole + "nonsense\n" + Self.done(4).line + "\n").write(toFile: path, atomically: false, encoding: .utf8)
-        #expect(throws: InputError(path + ":3", "malformed journal line")) { try Journal.read(folder: folder, sweepID: "abc") }
+        #expect(throws: InputError(path + ":3", "malformed journal line")) { try Journal.read(folder: folder, studyID: "abc") }
     }
 
     @Test("another sweep's journal, or one in use, is refused")
     func refusals() throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let (held, _) = try Journal.open(folder: folder, sweepID: "abc")
+        let (held, _) = try Journal.open(folder: folder, studyID: "abc")
         #expect(throws: InputError(folder, "is being written by another coordinator (its journal is locked)")) {
-            try Journal.open(folder: folder, sweepID: "abc")
+            try Journal.open(folder: folder, studyID: "abc")
         }
         _ = held
-        #expect(throws: (any Error).self) { try Journal.read(folder: folder, sweepID: "xyz") }
+        #expect(throws: (any Error).self) { try Journal.read(folder: folder, studyID: "xyz") }
     }
 }

@@ -7,18 +7,29 @@ import TrainingCore
 /// an order that depends on `arrivalSeed` and on the number of workers. What a scheduler decides
 /// must not.
 struct SimulatedFarm {
-    let plan: SweepPlan
+    let registry: PlanRegistry
     /// The result of each trial: its status and the observed metric per epoch.
     let outcome: (Int) -> (TrialStatus, [Double])
 
+    init(plan: SweepPlan, outcome: @escaping (Int) -> (TrialStatus, [Double])) {
+        registry = PlanRegistry(plan)
+        self.outcome = outcome
+    }
+
     /// The trials in the order the scheduler handed them out.
     func run(_ scheduler: inout some Scheduler, workers: Int, arrivalSeed: UInt64) -> [Int] {
+        Self.run(&scheduler, registry: registry, workers: workers, arrivalSeed: arrivalSeed, outcome: outcome)
+    }
+
+    /// Runs `scheduler` to the end over `registry`; `outcome` gives each trial's result when it finishes.
+    static func run(_ scheduler: inout some Scheduler, registry: some TrialRegistry, workers: Int, arrivalSeed: UInt64,
+                    outcome: (Int) -> (TrialStatus, [Double])) -> [Int] {
         var random = RandomStream(seed: arrivalSeed, purpose: .sweepSampling)
         var handedOut: [Int] = []
         var running: [(index: Int, finishesAt: Int)] = []
         var time = 0
         while true {
-            while running.count < workers, let index = scheduler.next(plan) {
+            while running.count < workers, let index = scheduler.next(registry) {
                 handedOut.append(index)
                 running.append((index, time + 1 + random.nextBelow(20)))
             }
@@ -48,12 +59,13 @@ struct SimulatedFarm {
     func plannedOrder() throws {
         for text in [Self.grid, "method: random\nsamples: 5\nseeds: [3, 4]\nparameters:\n  lr: {distribution: uniform, min: 0.1, max: 0.2}\n"] {
             let plan = try SweepPlan(try Sweep.parse(text, source: "s.yaml"))
+            let registry = PlanRegistry(plan)
             var scheduler = makeScheduler(for: plan.sweep)
             #expect(scheduler.observedMetric == nil && !scheduler.isExhausted)
             var order: [Int] = []
-            while let index = scheduler.next(plan) { order.append(index) }
+            while let index = scheduler.next(registry) { order.append(index) }
             #expect(order == Array(plan.trials.indices) && scheduler.isExhausted)
-            #expect(scheduler.next(plan) == nil)
+            #expect(scheduler.next(registry) == nil)
         }
     }
 

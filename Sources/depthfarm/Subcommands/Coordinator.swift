@@ -41,20 +41,21 @@ struct CoordinatorCommand: ParsableCommand {
     }
 
     func coordinate() throws {
-        let plan = try farm.plan(sweep)
+        let console = Console()
+        let plan = try farm.plan(sweep, notes: { console.line("note: \($0)") })
         let folder = out ?? "results/\(plan.sweep.name)"
         var options = farm.coordinatorOptions(bind: bind)
         options.curve = try curve.load()
         let warning = try curve.checkExposure(of: bind)
         Interruption.install()
-        let console = Console()
         let logger = log.logger("coordinator", console: console)
         if let warning { logger.warning("\(warning)") }
         let store = try ResultStore(folder: folder, plan: plan, force: farm.force)
         let coordinator = try Coordinator(store: store, options: options, console: console, logger: logger)
         let security = options.curve.map { "CURVE, \($0.authorized.count) authorized worker key\($0.authorized.count == 1 ? "" : "s")" } ?? "no encryption"
-        let complete = plan.trials.indices.filter { store.isComplete($0) }.count
-        console.line("sweep \(plan.sweep.name): \(plan.trials.count) trials" + (complete > 0 ? ", \(complete) already complete" : "")
+        let complete = store.plan.trials.indices.filter { store.isComplete($0) }.count
+        if let growth = store.growth { console.line("the study grows: \(growth)") }
+        console.line("sweep \(plan.sweep.name): \(SweepSummary.size(plan))" + (complete > 0 ? ", \(complete) already complete" : "")
                      + "; listening on \(coordinator.endpoint) (\(security)); results in \(folder)/")
         let clock = ContinuousClock(), start = clock.now
         let report = try coordinator.run(shouldStop: { Interruption.requested })

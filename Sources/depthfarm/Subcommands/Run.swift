@@ -39,19 +39,20 @@ struct Run: ParsableCommand {
     }
 
     func runSweep() throws {
-        let plan = try farm.plan(sweep)
+        let console = Console()
+        let plan = try farm.plan(sweep, notes: { console.line("note: \($0)") })
         let folder = out ?? "results/\(plan.sweep.name)"
         Interruption.install()
-        let console = Console()
         let store = try ResultStore(folder: folder, plan: plan, force: farm.force)
         // A Unix socket: local only, and cheaper than TCP over loopback.
         let socket = "\(FileManager.default.temporaryDirectory.path)/depthfarm-\(getpid()).sock"
         defer { unlink(socket) }
         let coordinator = try Coordinator(store: store, options: farm.coordinatorOptions(bind: "ipc://" + socket), console: console,
                                           logger: log.logger("coordinator", console: console))
-        let remaining = plan.trials.indices.filter { !store.isComplete($0) }.count
-        console.line("sweep \(plan.sweep.name): \(plan.trials.count) trials (\(plan.configurations.count) configurations × \(plan.sweep.seeds.count) seeds)"
-                     + (remaining < plan.trials.count ? ", \(plan.trials.count - remaining) already complete" : "")
+        let complete = store.plan.trials.indices.filter { store.isComplete($0) }.count
+        let remaining = SweepPlan.trialCount(plan.sweep) - complete
+        if let growth = store.growth { console.line("the study grows: \(growth)") }
+        console.line("sweep \(plan.sweep.name): \(SweepSummary.size(plan))" + (complete > 0 ? ", \(complete) already complete" : "")
                      + "; \(min(workers, max(remaining, 1))) workers; results in \(folder)/")
         let local = remaining > 0
             ? try LocalWorkers(count: min(workers, remaining),

@@ -1,0 +1,88 @@
+import TrainingCore
+
+// When two sweep files are the same study: an output folder holds one study, which may grow —
+// more seeds, more samples, a higher run_cap — keeping every finished trial (trial ids are
+// content hashes), but not change what its existing trials are.
+
+extension Sweep {
+    /// The canonical text of what decides a search's draws, in the order that decides them:
+    /// the method, sample_seed, grid_over, each parameter's specification in the file's order,
+    /// and for bayes the objective and TPE's settings. Seeds and the number of draws are not in
+    /// it: they may grow.
+    var searchText: String {
+        var lines = ["method: \(method.rawValue)", "sample_seed: \(sampleSeed)", "grid_over: \(gridOver)"]
+        if method == .bayes {
+            lines.append("metric: \(metric.rawValue) \(goal.rawValue) \(aggregate.rawValue) \(target.map { "\($0)" } ?? "-")")
+            lines.append("bayes: \(bayes.startup) \(bayes.generation) \(bayes.candidates)")
+        }
+        lines += parameters.map { "\($0.name): \(ResolvedSweep.describe($0.specification))" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What makes `self` another study than `old` (empty: the same, perhaps grown). Each line says
+    /// what changed.
+    func changes(from old: Sweep) -> [String] {
+        var changes: [String] = []
+        func compare<T: Equatable>(_ key: String, _ a: T, _ b: T, _ show: (T) -> String) {
+            if a != b { changes.append("\(key): \(show(a)) → \(show(b))") }
+        }
+        compare("method", old.method, method) { $0.rawValue }
+        if method != .grid || old.method != .grid {
+            compare("sample_seed", old.sampleSeed, sampleSeed) { "\($0)" }
+            compare("grid_over", old.gridOver, gridOver) { "[\($0.joined(separator: ", "))]" }
+        }
+        if method == .bayes && old.method == .bayes {
+            compare("metric", "\(old.metric.rawValue) \(old.goal.rawValue) \(old.aggregate.rawValue)",
+                    "\(metric.rawValue) \(goal.rawValue) \(aggregate.rawValue)") { $0 }
+            compare("metric.target", old.target, target) { $0.map { "\($0)" } ?? "none" }
+            compare("bayes", [old.bayes.startup, old.bayes.generation, old.bayes.candidates],
+                    [bayes.startup, bayes.generation, bayes.candidates]) { "\($0)" }
+        }
+        let before = Dictionary(uniqueKeysWithValues: old.parameters.map { ($0.name, ResolvedSweep.describe($0.specification)) })
+        let after = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, ResolvedSweep.describe($0.specification)) })
+        for name in TrialConfig.parameterNames where before[name] != after[name] {
+            changes.append("parameters.\(name): \(before[name] ?? "(default)") → \(after[name] ?? "(default)")")
+        }
+        if method == old.method && method != .grid && changes.isEmpty && old.parameters.map(\.name) != parameters.map(\.name) {
+            changes.append("parameters: their order changed (it decides what is drawn)")
+        }
+        let removed = old.seeds.filter { !seeds.contains($0) }
+        if !removed.isEmpty { changes.append("seeds: \(removed.map(String.init).joined(separator: ", ")) removed (their results would be dropped)") }
+        if method == .bayes && old.method == .bayes && Set(seeds) != Set(old.seeds) {
+            changes.append("seeds: a bayes search scored its proposals on its seeds; other seeds change what it would have proposed")
+        }
+        if method != .grid && samples < old.samples {
+            changes.append("samples: \(old.samples) → \(samples) (fewer draws would drop results)")
+        }
+        return changes
+    }
+
+    /// How `self` grows `old` (seeds and draws added), for the log; nil when nothing grows.
+    func growth(from old: Sweep) -> String? {
+        var parts: [String] = []
+        let added = seeds.filter { !old.seeds.contains($0) }
+        if !added.isEmpty { parts.append("\(added.count) seed\(added.count == 1 ? "" : "s") added") }
+        if method != .grid && samples > old.samples { parts.append("samples \(old.samples) → \(samples)") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+}
+
+extension SweepPlan {
+    /// `sweepID`: the exact sweep — grid and random: a hash of its sorted trial ids (whatever the
+    /// key order of the file); bayes: of its search text with its seeds and draws.
+    /// `studyID`: what may not change when a folder's study grows — grid: a hash of its sorted
+    /// configuration ids (seeds may be added); random and bayes: of its search text.
+    static func identities(_ sweep: Sweep, configurationIDs: [UInt64], trials: [Trial]) -> (sweep: String, study: String) {
+        let searchHash = SHA256.hex(sweep.searchText.utf8)
+        switch sweep.method {
+        case .grid:
+            return (SHA256.hex(trials.map(\.id).sorted().map(hex).joined(separator: "\n").utf8),
+                    SHA256.hex(configurationIDs.sorted().map(hex).joined(separator: "\n").utf8))
+        case .random:
+            return (SHA256.hex(trials.map(\.id).sorted().map(hex).joined(separator: "\n").utf8), searchHash)
+        case .bayes:
+            let exact = sweep.searchText + "\nseeds: \(sweep.seeds)\nsamples: \(sweep.samples)"
+            return (SHA256.hex(exact.utf8), searchHash)
+        }
+    }
+}
