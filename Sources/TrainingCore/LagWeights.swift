@@ -81,6 +81,26 @@ final class LagWeights<T: Scalar> {
         record(group, count > 0 ? total / Double(count) : 0)
     }
 
+    /// The history behind the weights, into a checkpoint.
+    func write(to writer: inout CheckpointWriter) {
+        writer.section(weights)
+        writer.section(cosineAverage)
+        writer.section(cosines)
+        writer.section(mean)
+        writer.section(meanSquare)
+        writer.section(averaged)
+    }
+
+    /// The history behind the weights, from a checkpoint.
+    func read(from reader: inout CheckpointReader) throws {
+        try reader.section(into: &weights, "the lag weights")
+        try reader.section(into: &cosineAverage, "the lag weights' cosines")
+        try reader.section(into: &cosines, "the lag weights' cosine counts")
+        try reader.section(into: mean, "the lag weights' averages")
+        try reader.section(into: meanSquare, "the lag weights' averages of squares")
+        try reader.section(into: &averaged, "the lag weights' counts")
+    }
+
     private func record(_ group: Int, _ weight: Double) {
         weights[group] = forcedWeight ?? weight
     }

@@ -14,6 +14,12 @@ struct SpectralNorm {
         scratch = [Double](repeating: 0, count: size)
     }
 
+    /// The warm-start vector, into a checkpoint.
+    func write(to writer: inout CheckpointWriter) { writer.section(vector) }
+
+    /// The warm-start vector, from a checkpoint.
+    mutating func read(from reader: inout CheckpointReader) throws { try reader.section(into: &vector, "a spectral norm's vector") }
+
     mutating func largestSingularValue<T: Scalar>(of a: UnsafePointer<T>) -> Double {
         let n = size
         var estimate = 0.0

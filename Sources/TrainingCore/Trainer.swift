@@ -48,11 +48,22 @@ final class Trainer<T: Scalar, Task: SequenceTask> {
         spectralNorms = (0..<config.layers).map { _ in SpectralNorm(size: config.hidden) }
     }
 
-    func run(shouldStop: () -> Bool, onMetric: (MetricRecord) -> Void) -> TrialOutcome {
+    /// Trains the epochs after `checkpoint` (all, without one) up to `last` (all, without one):
+    /// stopping early there is `paused`, with a checkpoint. A checkpoint also goes to
+    /// `onCheckpoint` after every `checkpointEvery`-th epoch before the last.
+    func run(from checkpoint: TrialCheckpoint? = nil, until last: Int? = nil, checkpointEvery: Int? = nil,
+             shouldStop: () -> Bool, onMetric: (MetricRecord) -> Void,
+             onCheckpoint: (TrialCheckpoint) -> Void = { _ in }) throws -> TrialOutcome {
         var outcome = TrialOutcome(status: .completed)
         let clock = ContinuousClock()
         var step = 0
-        for epoch in stride(from: 1, through: config.epochs, by: 1) {
+        if let checkpoint {
+            try restore(checkpoint)
+            step = checkpoint.step
+            outcome.epochsCompleted = checkpoint.epoch
+        }
+        let end = min(config.epochs, last ?? config.epochs)
+        for epoch in stride(from: outcome.epochsCompleted + 1, through: end, by: 1) {
             let epochStart = clock.now
             task.prepareTraining(epoch: epoch)
             var lossSum = 0.0, lossWindows = 0, correct = 0, scored = 0
@@ -107,8 +118,12 @@ final class Trainer<T: Scalar, Task: SequenceTask> {
             outcome.trainAccuracy = scoresAccuracy ? trainAccuracy : nil
             outcome.testLoss = test.loss
             outcome.testAccuracy = scoresAccuracy ? test.accuracy : nil
+            if epoch < config.epochs && (epoch == end || checkpointEvery.map { epoch % $0 == 0 } == true) {
+                onCheckpoint(snapshot(epoch: epoch, step: step))
+            }
         }
         outcome.steps = step
+        if end < config.epochs { outcome.status = .paused }
         return outcome
     }
 

@@ -16,19 +16,37 @@ public struct Trial: Sendable {
     /// Runs the trial to its end, calling `onMetric` with each record as it is measured and
     /// `shouldStop` after every window (return true to cancel).
     public func run(shouldStop: () -> Bool = { false }, onMetric: (MetricRecord) -> Void) -> TrialOutcome {
+        // Without a checkpoint nothing can throw.
+        try! run(from: nil, shouldStop: shouldStop, onMetric: onMetric)
+    }
+
+    /// Runs the epochs after `checkpoint` (all, without one) up to epoch `last` (the end, without
+    /// one) — stopping there before the end is `paused` — and hands a checkpoint to
+    /// `onCheckpoint` at that epoch and after every `checkpointEvery`-th epoch before the last.
+    /// Records and outcome are what an undisturbed run gives from the same point, bit for bit.
+    /// Throws if the checkpoint is not this trial's.
+    public func run(from checkpoint: TrialCheckpoint?, until last: Int? = nil, checkpointEvery: Int? = nil,
+                    shouldStop: () -> Bool = { false }, onMetric: (MetricRecord) -> Void,
+                    onCheckpoint: (TrialCheckpoint) -> Void = { _ in }) throws -> TrialOutcome {
         switch config.task {
-        case .echo: run(EchoTask(config), shouldStop: shouldStop, onMetric: onMetric)
-        case .rememberFirst: run(RememberFirstTask(config), shouldStop: shouldStop, onMetric: onMetric)
-        case .copy: run(CopyTask(config), shouldStop: shouldStop, onMetric: onMetric)
-        case .adding: run(AddingTask(config), shouldStop: shouldStop, onMetric: onMetric)
+        case .echo: try run(EchoTask(config), checkpoint, last, checkpointEvery, shouldStop, onMetric, onCheckpoint)
+        case .rememberFirst: try run(RememberFirstTask(config), checkpoint, last, checkpointEvery, shouldStop, onMetric, onCheckpoint)
+        case .copy: try run(CopyTask(config), checkpoint, last, checkpointEvery, shouldStop, onMetric, onCheckpoint)
+        case .adding: try run(AddingTask(config), checkpoint, last, checkpointEvery, shouldStop, onMetric, onCheckpoint)
         }
     }
 
     /// The trainer specialised for the task and the precision.
-    private func run<Task: SequenceTask>(_ task: Task, shouldStop: () -> Bool, onMetric: (MetricRecord) -> Void) -> TrialOutcome {
+    private func run<Task: SequenceTask>(_ task: Task, _ checkpoint: TrialCheckpoint?, _ last: Int?, _ every: Int?,
+                                         _ shouldStop: () -> Bool, _ onMetric: (MetricRecord) -> Void,
+                                         _ onCheckpoint: (TrialCheckpoint) -> Void) throws -> TrialOutcome {
         switch config.precision {
-        case .f32: Trainer<Float, Task>(config: config, task: task).run(shouldStop: shouldStop, onMetric: onMetric)
-        case .f64: Trainer<Double, Task>(config: config, task: task).run(shouldStop: shouldStop, onMetric: onMetric)
+        case .f32:
+            try Trainer<Float, Task>(config: config, task: task).run(from: checkpoint, until: last, checkpointEvery: every,
+                                                                     shouldStop: shouldStop, onMetric: onMetric, onCheckpoint: onCheckpoint)
+        case .f64:
+            try Trainer<Double, Task>(config: config, task: task).run(from: checkpoint, until: last, checkpointEvery: every,
+                                                                      shouldStop: shouldStop, onMetric: onMetric, onCheckpoint: onCheckpoint)
         }
     }
 }

@@ -87,6 +87,9 @@ public enum TaskKind: String, CaseIterable, Sendable, Codable {
     case adding
 
     var defaultBatch: Int { self == .echo ? 50 : 64 }
+
+    /// Whether its trials report train_acc and test_acc (adding's mean squared error has no accuracy).
+    public var reportsAccuracy: Bool { self != .adding }
 }
 
 public enum TrainingMethod: String, CaseIterable, Sendable, Codable {

@@ -8,6 +8,12 @@ public struct TrialOutcome: Sendable, Equatable, Codable {
         case diverged
         /// Stopped on request (`shouldStop`) before the end.
         case cancelled
+        /// Stopped, as asked, at the end of an epoch before the last (`until`), with a checkpoint
+        /// to continue from.
+        case paused
+        /// Ended at an epoch before the last by whoever ran it (a search that pruned it), its
+        /// numbers those of the epochs it trained.
+        case pruned
     }
 
     public var status: Status

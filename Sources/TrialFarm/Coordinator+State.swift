@@ -82,7 +82,9 @@ extension Coordinator {
     }
 
     struct TrialState {
-        enum Status { case pending, running, finished }
+        /// Paused: stopped at an epoch a search asked for, its checkpoint kept, waiting for the
+        /// search to hand it out again or prune it.
+        enum Status { case pending, running, paused, finished }
         var status: Status = .pending
         /// The current (or last) attempt; results carrying another number are stale.
         var attempt = 0
@@ -98,6 +100,8 @@ extension Coordinator {
         var lastHeard = ContinuousClock.now
         /// The scheduler's metric at the end of each epoch of the current attempt, as it streamed in.
         var epochValues: [Double] = []
+        /// The epoch it is paused at, while paused.
+        var pausedAt = 0
     }
 
     struct WorkerState {
@@ -203,11 +207,29 @@ extension Coordinator.State {
                     scheduler.observe(trial: index, epoch: record.epoch, value: record.value)
                 }
             }
+        case .checkpoint(let trial, let attempt, let epoch, let piece, let count, let bytes):
+            guard let index = current(trial, attempt, from: id) else { return }
+            trials[index].lastHeard = now
+            do {
+                if try store.receiveCheckpoint(index, attempt: attempt, epoch: epoch, index: piece, count: count, bytes: bytes) != nil {
+                    logger.debug("trial \(SweepPlan.hex(trial)): checkpoint after epoch \(epoch)")
+                }
+            } catch {
+                fatal = error
+            }
         case .done(let trial, let attempt, let batches, let outcome):
             guard let index = current(trial, attempt, from: id) else { return }
             release(index, from: id, now: now)
             guard batches == trials[index].batches else {
                 lose(index, failure: true, reason: "\(trials[index].batches) of its \(batches) metric batches arrived")
+                return
+            }
+            if outcome.status == .paused {
+                guard store.checkpointEpoch(index) == outcome.epochsCompleted, scheduler.epochLimit(trial: index) == outcome.epochsCompleted else {
+                    lose(index, failure: true, reason: "it paused at epoch \(outcome.epochsCompleted) without the checkpoint asked for")
+                    return
+                }
+                pause(index, epoch: outcome.epochsCompleted)
                 return
             }
             let t = trials[index]
@@ -228,7 +250,7 @@ extension Coordinator.State {
             let worker = workers.removeValue(forKey: id)!
             logger.info("worker \(worker.name) left: \(reason)")
             for index in worker.held { lose(index, failure: false, reason: "its worker \(worker.name) left (\(reason))") }
-        case .hello, .welcome, .assign, .cancel, .shutdown:
+        case .hello, .welcome, .assign, .resume, .cancel, .shutdown:
             reject("\(message.command) sent to the coordinator")
         }
     }
@@ -277,6 +299,35 @@ extension Coordinator.State {
 
     // MARK: Trials
 
+    /// Trial `index` stopped where the search asked, with its checkpoint: the search is told.
+    mutating func pause(_ index: Int, epoch: Int) {
+        store.pauseAttempt(index)
+        trials[index].status = .paused
+        trials[index].worker = nil
+        trials[index].pausedAt = epoch
+        scheduler.paused(trial: index, epoch: epoch, epochValues: Array(trials[index].epochValues.prefix(epoch)))
+    }
+
+    /// Ends the trials the search pruned where they paused: their checkpoint's rows become
+    /// theirs, with the outcome of their last epoch.
+    mutating func prune() throws {
+        for index in scheduler.takePruned() {
+            guard trials[index].status == .paused else { continue }
+            let epoch = trials[index].pausedAt
+            let records = try store.checkpointRecords(index)
+            let last = { (metric: Metric) in records.last { $0.epoch == epoch && $0.metric == metric && $0.lag == nil }?.value }
+            var outcome = TrialOutcome(status: .pruned)
+            outcome.epochsCompleted = epoch
+            (outcome.trainLoss, outcome.trainAccuracy, outcome.testLoss, outcome.testAccuracy) =
+                (last(.trainLoss), last(.trainAccuracy), last(.testLoss), last(.testAccuracy))
+            let t = trials[index]
+            try store.completeFromCheckpoint(index, epoch: epoch, entry: Journal.Entry(kind: .done, trial: plan.trials[index].id, attempt: t.attempt,
+                                                                          failures: t.failures, outcome: outcome, rows: nil, error: nil,
+                                                                          host: "", started: t.started, finished: Self.unixTime()))
+            finish(index, status: .pruned)
+        }
+    }
+
     /// Trial `index` will not run again: the scheduler is told its result.
     mutating func finish(_ index: Int, status: TrialStatus) {
         trials[index].status = .finished
@@ -298,6 +349,7 @@ extension Coordinator.State {
         t.epochValues = []
         if failure { t.failures += 1 }
         let id = SweepPlan.hex(plan.trials[index].id)
+        if let epoch = store.checkpointEpoch(index) { logger.info("trial \(id) will resume from its checkpoint after epoch \(epoch)") }
         if t.failures >= options.maximumAttempts {
             trials[index] = t
             logger.warning("trial \(id) failed: \(reason) (attempt \(t.attempt) of \(options.maximumAttempts))")
@@ -322,7 +374,17 @@ extension Coordinator.State {
                 counts.pending += plan.trials.count - trials.count
                 trials.append(contentsOf: repeatElement(Coordinator.TrialState(), count: plan.trials.count - trials.count))
             }
+            if let limit = scheduler.epochLimit(trial: index), let epoch = store.checkpointEpoch(index), epoch >= limit, !store.isComplete(index) {
+                // It has been there (this run, or a run this one resumes): no need to run. (A
+                // checkpoint beyond the rung is from a run before a restart; the rung is the same.)
+                trials[index].epochValues = try observedValues(store.checkpointRecords(index))
+                trials[index].status = .paused
+                trials[index].pausedAt = limit
+                scheduler.paused(trial: index, epoch: limit, epochValues: Array(trials[index].epochValues.prefix(limit)))
+                continue
+            }
             guard store.isComplete(index) else {
+                trials[index].status = .pending
                 ready.push(index)  // pending, or failed in an earlier run: tried again
                 continue
             }
@@ -337,6 +399,14 @@ extension Coordinator.State {
             scheduler.finished(trial: index, status: status, epochValues: values)
         }
         if let error = store.replayError { throw error }
+        try prune()
+        store.record(scheduler.takeDecisions())
+    }
+
+    /// The observed metric at each epoch's end, from per-epoch records.
+    func observedValues(_ records: [MetricRecord]) -> [Double] {
+        guard let metric = scheduler.observedMetric else { return [] }
+        return records.filter { $0.metric == metric && $0.step == nil && $0.lag == nil }.map(\.value)
     }
 
     /// Hands trials to workers that asked for them: lost attempts first, then the scheduler's.
@@ -356,8 +426,14 @@ extension Coordinator.State {
             workers[id]!.held.append(index)
             workers[id]!.credits -= 1
             try store.startAttempt(index, attempt: t.attempt)
+            // A trial with a checkpoint resumes from it: its values so far are the checkpoint's.
+            trials[index].epochValues = try observedValues(store.checkpointRecords(index))
             let trial = plan.trials[index]
-            send(.assign(trial: trial.id, attempt: t.attempt, configuration: configurationJSON(of: trial)), to: id)
+            let pieces = try store.checkpointPieces(index)
+            send(.assign(trial: trial.id, attempt: t.attempt, configuration: configurationJSON(of: trial),
+                         until: scheduler.epochLimit(trial: index) ?? 0, checkpointEvery: options.checkpointEvery ?? 0,
+                         resumeEpoch: store.checkpointEpoch(index) ?? 0, resumeChunks: pieces.count), to: id)
+            for (piece, bytes) in pieces.enumerated() { send(.resume(trial: trial.id, attempt: t.attempt, index: piece, bytes: bytes), to: id) }
         }
     }
 
@@ -447,10 +523,11 @@ extension Coordinator.State {
 
     func progressLine(now: ContinuousClock.Instant) -> String {
         let total = trials.count
-        let running = total - counts.finished - ready.count - retries.count
+        let running = trials.filter { $0.status == .running }.count
         let elapsed = seconds(now - started)
         let rate = elapsed > 0 ? Double(counts.finished - finishedAtStart) / elapsed : 0
         var line = "[\(counts.finished)/\(total)] running \(running), workers \(workers.count), failed \(counts.failed), diverged \(counts.diverged)"
+        if counts.pruned > 0 { line += ", pruned \(counts.pruned)" }
         line += ", \(Self.format(rate)) trials/s"
         if rate > 0 { line += ", ETA \(Coordinator.duration(Double(total - counts.finished) / rate))" }
         return line

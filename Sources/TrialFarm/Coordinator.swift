@@ -16,6 +16,9 @@ public struct CoordinatorOptions: Sendable {
     public var maximumAttempts = 3
     /// A running trial that sends nothing for this many seconds is cancelled and retried.
     public var trialTimeout: Double?
+    /// Workers send a checkpoint every this many epochs, so that a lost attempt resumes from
+    /// the latest (nil: only where a search pauses a trial).
+    public var checkpointEvery: Int?
     /// CURVE: encrypt every connection with this key pair and admit only workers whose public
     /// keys are listed (nil: plain connections, anyone may join).
     public var curve: (keys: CurveKeyPair, authorized: [(key: String, name: String)])?

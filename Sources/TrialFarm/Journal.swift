@@ -11,6 +11,7 @@ import TrainingCore
 ///     done    TRIAL_ID  ATTEMPT  FAILURES  STATUS  DIVERGED_STEP  STEPS  EPOCHS  TRAINING_SECONDS
 ///             TRAIN_LOSS  TRAIN_ACC  TEST_LOSS  TEST_ACC  ROWS_OFFSET  ROWS_LENGTH  HOST  STARTED  FINISHED
 ///     failed  TRIAL_ID  ATTEMPT  FAILURES  ERROR  HOST  STARTED  FINISHED
+///     decision  CONFIG_ID  EVENT  SEEDS  EPOCH  TEST  P_VALUE   (what a search decided of a configuration)
 ///
 /// A crash can tear only the last line; reading ignores a last line without its newline, and
 /// opening for append cuts it off. The journal's lock (flock) is the folder's: a coordinator
@@ -50,6 +51,7 @@ public final class Journal {
     public struct Contents: Sendable, Equatable {
         public var entries: [Entry] = []
         public var proposals: [Proposal] = []
+        public var decisions: [SearchDecision] = []
         /// How many bytes are whole lines.
         public var wholeBytes = 0
     }
@@ -132,6 +134,9 @@ public final class Journal {
             } else if line.hasPrefix("configuration\t") {
                 guard let proposal = Proposal(line) else { throw InputError("\(path):\(number + 1)", "malformed journal line") }
                 contents.proposals.append(proposal)
+            } else if line.hasPrefix("decision\t") {
+                guard let decision = SearchDecision(journalLine: line) else { throw InputError("\(path):\(number + 1)", "malformed journal line") }
+                contents.decisions.append(decision)
             } else {
                 guard let entry = Entry(line) else { throw InputError("\(path):\(number + 1)", "malformed journal line") }
                 contents.entries.append(entry)
@@ -159,6 +164,20 @@ public final class Journal {
     func append(_ lines: String) throws {
         try FileSystem.write(fd, lines + "\n", path: path)
         guard fsync(fd) == 0 else { throw SystemError("write", path: path, errno: errno) }
+    }
+}
+
+extension SearchDecision {
+    var journalLine: String {
+        ["decision", SweepPlan.hex(configuration), event.rawValue, seeds.map(String.init) ?? "", epoch.map(String.init) ?? "",
+         Journal.Entry.escape(test), pValue.map(MetricCSV.format) ?? ""].joined(separator: "\t")
+    }
+
+    init?(journalLine line: Substring) {
+        let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard f.count == 7, let id = UInt64(f[1], radix: 16), let event = Event(rawValue: f[2]) else { return nil }
+        guard f[3].isEmpty || Int(f[3]) != nil, f[4].isEmpty || Int(f[4]) != nil, f[6].isEmpty || Double(f[6]) != nil else { return nil }
+        self.init(configuration: id, event: event, seeds: Int(f[3]), epoch: Int(f[4]), test: Journal.Entry.unescape(f[5]), pValue: Double(f[6]))
     }
 }
 

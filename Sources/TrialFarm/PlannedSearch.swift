@@ -37,11 +37,25 @@ public enum GridSearch {
             switch specification {
             case .value(let value): values = [value]
             case .values(let list, _): values = list
-            case .distribution: preconditionFailure("grid sweeps have no distributions")
+            case .distribution(let distribution): values = gridValues(distribution) ?? []
             }
             assignments = assignments.flatMap { prefix in values.map { prefix + [(name, $0)] } }
         }
         return assignments
+    }
+
+    /// The values a grid takes for a distribution, as W&B's grid does: every integer of an
+    /// int_uniform, and min, min + q, … below max of a q_uniform; nil for any other.
+    public static func gridValues(_ distribution: ParameterDistribution) -> [String]? {
+        switch (distribution.name, distribution.shape) {
+        case ("int_uniform", .integerUniform(let low, let high)):
+            return (low...high).map(String.init)
+        case ("q_uniform", .uniform(let low, let high)):
+            let q = distribution.quantum ?? 1
+            return stride(from: 0, to: Int(((high - low) / q).rounded(.up)), by: 1).map { distribution.text(low + Double($0) * q) }
+        default:
+            return nil
+        }
     }
 }
 

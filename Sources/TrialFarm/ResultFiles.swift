@@ -18,6 +18,30 @@ public enum ResultFiles {
         try writeMetrics(store)
         try writeTrials(store)
         try writeSummaries(store)
+        try writeDecisions(store)
+    }
+
+    // MARK: decisions.csv
+
+    /// `decisions.csv`, for searches that decide on configurations (a race, early stopping): one
+    /// row per decision — the configuration, its varied parameters, what happened (eliminated,
+    /// pruned, survived), after how many seeds or at which epoch, by which test, with its p-value.
+    static func writeDecisions(_ store: ResultStore) throws {
+        let plan = store.plan
+        guard plan.sweep.method == .race || plan.sweep.earlyTerminate != nil else { return }
+        let path = store.folder + "/decisions.csv"
+        let varied = plan.variedParameters
+        let file = try BufferedFile(temporaryFor: path)
+        file.write(CSV.row(["config_id"] + varied + ["event", "seeds", "epoch", "test", "p_value"]))
+        let index = Dictionary(plan.configurationIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        for decision in store.decisions {
+            guard let configuration = index[decision.configuration] else { continue }
+            let config = plan.configurations[configuration]
+            file.write(CSV.row([SweepPlan.hex(decision.configuration)] + varied.map { config.value(of: $0)!.description }
+                               + [decision.event.rawValue, decision.seeds.map(String.init) ?? "", decision.epoch.map(String.init) ?? "",
+                                  decision.test, decision.pValue.map(MetricCSV.format) ?? ""]))
+        }
+        try file.commit(to: path)
     }
 
     // MARK: metrics.csv
@@ -90,7 +114,9 @@ public enum ResultFiles {
         let varied = plan.variedParameters
         let summaryPath = store.folder + "/summary.csv", leaderboardPath = store.folder + "/leaderboard.csv"
         let summary = try BufferedFile(temporaryFor: summaryPath)
-        summary.write(CSV.row(["config_id"] + varied + ["epoch", "metric", "lag"] + summaryStatistics))
+        // A sweep that prunes counts its pruned trials apart, as it does the diverged ones.
+        let pruning = plan.sweep.earlyTerminate != nil
+        summary.write(CSV.row(["config_id"] + varied + ["epoch", "metric", "lag"] + summaryStatistics + (pruning ? ["pruned"] : [])))
         let metricIndex = Dictionary(uniqueKeysWithValues: Metric.allCases.enumerated().map { ($1, $0) })
         let counts = store.countsByConfiguration()
         let rankKey = { (config: TrialConfig) in Key(epoch: config.epochs, metric: metricIndex[plan.sweep.metric]!, lag: -1) }
@@ -113,7 +139,8 @@ public enum ResultFiles {
             for key in statistics.keys.sorted() {
                 let metric = Metric.allCases[key.metric]
                 summary.write(CSV.row(prefix + [String(key.epoch), metric.rawValue, key.lag < 0 ? "" : String(key.lag)]
-                                      + describe(statistics[key]!, diverged: counts[configuration].diverged)))
+                                      + describe(statistics[key]!, diverged: counts[configuration].diverged)
+                                      + (pruning ? [String(counts[configuration].pruned)] : [])))
             }
             try summary.flush()
             ranked.append(statistics[rankKey(config)])
@@ -132,13 +159,14 @@ public enum ResultFiles {
         let groups = plan.trialsByConfiguration()
         let scored = sweep.aggregate != .mean
         let paired = !sweep.gridOver.isEmpty
+        let pruning = sweep.earlyTerminate != nil
         let scores: [Double?] = groups.map { trials in
             scored ? SeedStatistic.aggregate(trials.compactMap { finals[$0] }, sweep.aggregate, goal: sweep.goal) : nil
         }
         let differences = paired ? pairedDifferences(plan, groups: groups, finals: finals) : []
         let leaderboard = try BufferedFile(temporaryFor: path)
-        leaderboard.write(CSV.row(["rank", "config_id"] + varied + ["metric", "epoch", "n", "diverged", "failed", "mean", "std",
-                                                                    "ci95_low", "ci95_high", "min", "max"]
+        leaderboard.write(CSV.row(["rank", "config_id"] + varied + ["metric", "epoch", "n", "diverged", "failed"] + (pruning ? ["pruned"] : [])
+                                  + ["mean", "std", "ci95_low", "ci95_high", "min", "max"]
                                   + (scored ? ["score"] : []) + (paired ? ["draw", "paired_n", "paired_diff", "paired_ci95_low", "paired_ci95_high"] : [])))
         let order = leaderboardOrder(scored ? scores : ranked.map { $0?.mean }, goal: sweep.goal)
         for (rank, configuration) in order.enumerated() {
@@ -147,6 +175,7 @@ public enum ResultFiles {
             var fields = [String(rank + 1), SweepPlan.hex(plan.configurationIDs[configuration])]
             fields += varied.map { config.value(of: $0)!.description }
             fields += [sweep.metric.rawValue, String(config.epochs), String(count.completed), String(count.diverged), String(count.failed)]
+                + (pruning ? [String(count.pruned)] : [])
             let described = ranked[configuration].map { describe($0, diverged: count.diverged) }
             fields += described.map { [$0[2], $0[3], $0[5], $0[6], $0[7], $0[8]] } ?? ["", "", "", "", "", ""]
             if scored { fields.append(scores[configuration].map(MetricCSV.format) ?? "") }

@@ -9,7 +9,11 @@ extension ResultStore {
     public func status(_ index: Int) -> TrialStatus {
         guard let entry = finished[index] else { return .pending }
         if entry.kind == .failed { return .failed }
-        return entry.outcome?.status == .diverged ? .diverged : .completed
+        switch entry.outcome?.status {
+        case .diverged: return .diverged
+        case .pruned: return .pruned
+        default: return .completed
+        }
     }
 
     /// Whether the trial completed or diverged (it has rows, and will not run again).

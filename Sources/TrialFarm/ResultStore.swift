@@ -28,17 +28,20 @@ public final class ResultStore: TrialRegistry {
     /// `completed.csv`, open for appending (writing) or reading.
     let completed: Int32
     /// Its length: where the next block of rows goes.
-    private var completedLength: Int
+    var completedLength: Int
     /// What the journal has for each trial of the plan (done or failed), by trial index.
     public private(set) var finished: [Journal.Entry?]
     /// Spool files of running attempts, by trial index.
-    private var running: [Int: (attempt: Int, spool: Spool)] = [:]
+    var running: [Int: (attempt: Int, spool: Spool)] = [:]
     /// Spool files not in use.
-    private var freeSpools: [Spool] = []
+    var freeSpools: [Spool] = []
     private var spoolCount = 0
     /// Finished trials, and configurations a search added, waiting for `commit`.
-    private var uncommitted: [(index: Int, entry: Journal.Entry)] = []
+    var uncommitted: [(index: Int, entry: Journal.Entry)] = []
     private var uncommittedProposals: [Journal.Proposal] = []
+    private var uncommittedDecisions: [SearchDecision] = []
+    /// What the search decided of configurations (a race's eliminations, early stopping's prunings).
+    public private(set) var decisions: [SearchDecision] = []
     /// The configurations the journal records a search added, with their trials' indices; a
     /// search replaying on resume must propose exactly these, in order (`add`).
     private var recorded: [(proposal: Journal.Proposal, trials: Range<Int>)] = []
@@ -50,6 +53,9 @@ public final class ResultStore: TrialRegistry {
     private(set) var indexOfTrial: [UInt64: Int]
     /// How the study grew when the folder was opened (more seeds, more draws), for the log.
     public private(set) var growth: String?
+    /// The latest whole checkpoint of each unfinished trial that has one, and those being received.
+    var checkpoints: [Int: CheckpointHeader] = [:]
+    var incoming: [Int: IncomingCheckpoint] = [:]
 
     public static let metricsHeader = "trial_id,config_id,seed,epoch,step,metric,lag,value"
     static let completedName = "completed.csv"
@@ -134,11 +140,13 @@ public final class ResultStore: TrialRegistry {
         }
         indexOfTrial = Dictionary(uniqueKeysWithValues: self.plan.trials.enumerated().map { ($1.id, $0) })
         finished = [Journal.Entry?](repeating: nil, count: self.plan.trials.count)
+        decisions = contents.decisions
         for entry in contents.entries {
             guard let index = indexOfTrial[entry.trial] else { continue }
             if finished[index]?.kind == .done && entry.kind == .failed { continue }  // a failed re-run cannot undo a done
             finished[index] = entry
         }
+        loadCheckpoints()
     }
 
     /// What makes the sweep recorded in `sweepFile` another study than `plan`'s (empty: the same
@@ -202,7 +210,7 @@ public final class ResultStore: TrialRegistry {
     /// Removes what a sweep writes into `folder` (for --force), nothing else; the journal is
     /// emptied by its holder, which keeps its lock.
     static func clear(_ folder: String) throws {
-        for name in ["sweep.yaml", completedName, "spool", "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv"] {
+        for name in ["sweep.yaml", completedName, "spool", "checkpoints", "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv"] {
             try FileSystem.remove(folder + "/" + name)
         }
     }
@@ -222,7 +230,8 @@ public final class ResultStore: TrialRegistry {
             spoolCount += 1
             spool = Spool(fd: fd, path: path)
         }
-        spool.length = 0
+        // A trial with a checkpoint resumes from it: its rows so far come first.
+        spool.length = try copyCheckpointRows(index, to: spool.fd, at: 0, path: spool.path)
         running[index] = (attempt, spool)
     }
 
@@ -257,8 +266,16 @@ public final class ResultStore: TrialRegistry {
         uncommitted.append((index, entry))
     }
 
+    /// Records what a search decided (once each: a resumed search decides it again).
+    public func record(_ new: [SearchDecision]) {
+        for decision in new where !decisions.contains(where: { $0.configuration == decision.configuration && $0.event == decision.event }) {
+            decisions.append(decision)
+            uncommittedDecisions.append(decision)
+        }
+    }
+
     /// Whether finished trials or added configurations wait for `commit`.
-    public var hasUncommitted: Bool { !uncommitted.isEmpty || !uncommittedProposals.isEmpty }
+    public var hasUncommitted: Bool { !uncommitted.isEmpty || !uncommittedProposals.isEmpty || !uncommittedDecisions.isEmpty }
 
     /// Makes every finished trial and added configuration since the last commit durable: sync
     /// `completed.csv`, then journal the group — configurations first — with one write and fsync.
@@ -267,14 +284,21 @@ public final class ResultStore: TrialRegistry {
         if uncommitted.contains(where: { $0.entry.kind == .done }) {
             guard fdatasync(completed) == 0 else { throw SystemError("write", path: completedPath, errno: errno) }
         }
-        try journal!.append((uncommittedProposals.map(\.line) + uncommitted.map(\.entry.line)).joined(separator: "\n"))
-        for item in uncommitted { finished[item.index] = item.entry }
+        try journal!.append((uncommittedProposals.map(\.line) + uncommitted.map(\.entry.line) + uncommittedDecisions.map(\.journalLine))
+            .joined(separator: "\n"))
+        for item in uncommitted {
+            finished[item.index] = item.entry
+            dropCheckpoint(item.index)
+        }
         uncommitted.removeAll(keepingCapacity: true)
         uncommittedProposals.removeAll(keepingCapacity: true)
+        uncommittedDecisions.removeAll(keepingCapacity: true)
     }
 
-    /// Drops the running attempt's spooled rows (the worker died, or the attempt was cancelled).
+    /// Drops the running attempt's spooled rows (the worker died, or the attempt was cancelled);
+    /// the trial's checkpoint, if any, stays for the next attempt.
     public func abandonAttempt(_ index: Int) {
+        incoming[index] = nil
         guard let (_, spool) = running.removeValue(forKey: index) else { return }
         freeSpools.append(spool)
     }

@@ -44,6 +44,55 @@ public protocol Scheduler {
     /// Whether every trial the search will ever run has been handed out: when those finish, the
     /// sweep is over.
     var isExhausted: Bool { get }
+
+    /// The epoch up to which the next attempt of trial `index` runs, pausing there with a
+    /// checkpoint (early stopping hands trials out rung by rung); nil: to its last epoch.
+    func epochLimit(trial index: Int) -> Int?
+
+    /// Trial `index` paused, as asked, at the end of `epoch`, with the observed metric at the end
+    /// of each epoch so far. It runs on only if `next` hands it out again.
+    mutating func paused(trial index: Int, epoch: Int, epochValues: [Double])
+
+    /// The paused trials the search ends where they stand (pruned), decided since the last call,
+    /// in index order.
+    mutating func takePruned() -> [Int]
+
+    /// What the search decided of configurations since the last call (eliminated, pruned,
+    /// survived), for the journal and `decisions.csv`.
+    mutating func takeDecisions() -> [SearchDecision]
+}
+
+/// What a search decided of a configuration, and on what evidence.
+public struct SearchDecision: Sendable, Equatable {
+    public enum Event: String, Sendable, CaseIterable {
+        /// A race's test found it worse than the best.
+        case eliminated
+        /// Early stopping ended it at a rung.
+        case pruned
+        /// It was among the last left when its race ended.
+        case survived
+    }
+    /// The configuration's id.
+    public let configuration: UInt64
+    public let event: Event
+    /// After how many seeds (a race), or at which epoch (early stopping).
+    public let seeds: Int?
+    public let epoch: Int?
+    /// The test (friedman, t-test, diverged) or rule (hyperband).
+    public let test: String
+    public let pValue: Double?
+
+    public init(configuration: UInt64, event: Event, seeds: Int? = nil, epoch: Int? = nil, test: String, pValue: Double? = nil) {
+        (self.configuration, self.event, self.seeds, self.epoch, self.test, self.pValue) = (configuration, event, seeds, epoch, test, pValue)
+    }
+}
+
+extension Scheduler {
+    // A search that runs every trial to its end.
+    public func epochLimit(trial index: Int) -> Int? { nil }
+    public mutating func paused(trial index: Int, epoch: Int, epochValues: [Double]) {}
+    public mutating func takePruned() -> [Int] { [] }
+    public mutating func takeDecisions() -> [SearchDecision] { [] }
 }
 
 /// Where a scheduler's trials live: the plan, which a search that learns extends. The output
@@ -64,10 +113,13 @@ public final class PlanRegistry: TrialRegistry {
     }
 }
 
-/// The scheduler a sweep's `method` asks for.
+/// The scheduler a sweep's `method` (and `early_terminate`) asks for.
 public func makeScheduler(for sweep: Sweep) -> any Scheduler {
-    switch sweep.method {
+    let search: any Scheduler = switch sweep.method {
     case .grid, .random: PlannedSearch()
     case .bayes: BayesSearch(sweep)
+    case .race: RaceSearch(sweep)
     }
+    guard let early = sweep.earlyTerminate else { return search }
+    return EarlyStopping(base: search, schedule: HyperbandSchedule(early, epochs: sweep.epochs), sweep: sweep)
 }

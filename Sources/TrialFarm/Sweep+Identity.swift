@@ -11,9 +11,13 @@ extension Sweep {
     /// it: they may grow.
     var searchText: String {
         var lines = ["method: \(method.rawValue)", "sample_seed: \(sampleSeed)", "grid_over: \(gridOver)"]
-        if method == .bayes {
+        if method == .bayes || method == .race || earlyTerminate != nil {
             lines.append("metric: \(metric.rawValue) \(goal.rawValue) \(aggregate.rawValue) \(target.map { "\($0)" } ?? "-")")
-            lines.append("bayes: \(bayes.startup) \(bayes.generation) \(bayes.candidates)")
+        }
+        if method == .bayes { lines.append("bayes: \(bayes.startup) \(bayes.generation) \(bayes.candidates)") }
+        if method == .race { lines.append("race: \(race.firstTest) \(race.test.rawValue) \(race.alpha) \(race.iterations)") }
+        if let early = earlyTerminate {
+            lines.append("early_terminate: \(early.minIter ?? 0) \(early.maxIter ?? 0) \(early.s ?? 0) \(early.eta) \(early.strict) \(early.brackets ?? 0)")
         }
         lines += parameters.map { "\($0.name): \(ResolvedSweep.describe($0.specification))" }
         return lines.joined(separator: "\n")
@@ -76,11 +80,13 @@ extension SweepPlan {
         let searchHash = SHA256.hex(sweep.searchText.utf8)
         switch sweep.method {
         case .grid:
-            return (SHA256.hex(trials.map(\.id).sorted().map(hex).joined(separator: "\n").utf8),
-                    SHA256.hex(configurationIDs.sorted().map(hex).joined(separator: "\n").utf8))
+            // Early stopping decides what the trials come to: it is part of the study.
+            let early = sweep.earlyTerminate == nil ? "" : "\n" + sweep.searchText
+            return (SHA256.hex((trials.map(\.id).sorted().map(hex).joined(separator: "\n") + early).utf8),
+                    SHA256.hex((configurationIDs.sorted().map(hex).joined(separator: "\n") + early).utf8))
         case .random:
             return (SHA256.hex(trials.map(\.id).sorted().map(hex).joined(separator: "\n").utf8), searchHash)
-        case .bayes:
+        case .bayes, .race:
             let exact = sweep.searchText + "\nseeds: \(sweep.seeds)\nsamples: \(sweep.samples)"
             return (SHA256.hex(exact.utf8), searchHash)
         }

@@ -7,7 +7,7 @@ import Yams
 
 extension Sweep {
     static let topLevelKeys = ["name", "description", "method", "samples", "run_cap", "sample_seed", "seeds", "metric", "parameters",
-                               "grid_over", "bayes"]
+                               "grid_over", "bayes", "early_terminate", "race"]
     /// W&B keys about running a training script or W&B's own server: read past, with a note.
     static let ignoredKeys: [String: String] = [
         "program": "DepthFarm trains its own core; the parameters name the configuration, nothing else is run",
@@ -54,10 +54,6 @@ extension Sweep {
                     notes.append("\(YAMLDocument.location(source, keyNode)): \(key): ignored: \(why)")
                     continue
                 }
-                if key == "early_terminate" {
-                    problem(keyNode, key, "not supported yet (every trial runs all its epochs)")
-                    continue
-                }
                 guard Sweep.topLevelKeys.contains(key) else {
                     problem(keyNode, key, "unknown key (expected one of \(Sweep.topLevelKeys.joined(separator: ", ")))")
                     continue
@@ -69,7 +65,7 @@ extension Sweep {
                 case "method":
                     guard let name = text(value, "method") else { break }
                     guard let method = Method(rawValue: name) else {
-                        problem(value, "method", "must be grid, random or bayes (got '\(name)')")
+                        problem(value, "method", "must be grid, random, bayes or race (got '\(name)')")
                         break
                     }
                     sweep.method = method
@@ -81,38 +77,71 @@ extension Sweep {
                 case "parameters": sweep.parameters = parameters(value)
                 case "grid_over": sweep.gridOver = gridOver(value)
                 case "bayes": bayes(value).map { sweep.bayes = $0 }
+                case "early_terminate": sweep.earlyTerminate = earlyTerminate(value)
+                case "race": race(value).map { sweep.race = $0 }
                 default: break
                 }
             }
             if !goalGiven { sweep.goal = Sweep.defaultGoal(sweep.metric) }
-            if let samples, let runCap, samples != runCap {
-                problem(seen["run_cap"]!, "run_cap", "differs from samples (\(runCap) ≠ \(samples)); give one of them")
+            if sweep.method == .race {
+                // A race counts its budget in trials, and draws its candidates by samples.
+                sweep.samples = samples ?? 0
+                sweep.runCap = runCap
+            } else {
+                if let samples, let runCap, samples != runCap {
+                    problem(seen["run_cap"]!, "run_cap", "differs from samples (\(runCap) ≠ \(samples)); give one of them")
+                }
+                sweep.samples = samples ?? runCap ?? 0
             }
-            sweep.samples = samples ?? runCap ?? 0
             check(&sweep, seen: seen, root: root)
             return sweep
         }
 
         /// What depends on several keys.
         mutating func check(_ sweep: inout Sweep, seen: [String: Node], root: Node) {
-            let drawn = sweep.method != .grid
+            let drawn = sweep.method == .random || sweep.method == .bayes
+                || (sweep.method == .race && sweep.parameters.contains { $0.specification.isDistribution })
             if drawn && sweep.samples == 0 {
-                problem(root, "samples", "\(sweep.method.rawValue) search needs samples (or run_cap): how many configurations to draw")
+                problem(root, "samples", sweep.method == .race ? "a race over distributions needs samples: how many candidates to draw"
+                                                              : "\(sweep.method.rawValue) search needs samples (or run_cap): how many configurations to draw")
             }
-            if !drawn {
+            if sweep.method == .race, let node = seen["grid_over"] {
+                problem(node, "grid_over", "a race compares configurations; pair draws with random or bayes")
+            }
+            if sweep.method == .grid {
                 for key in ["samples", "run_cap"] where seen[key] != nil {
                     problem(seen[key]!, key, "only random and bayes searches draw samples (method is grid)")
                 }
                 if let node = seen["grid_over"] { problem(node, "grid_over", "a grid crosses every parameter already (method is grid)") }
                 for (name, specification) in sweep.parameters {
-                    if specification.isDistribution {
-                        problem(seen["parameters"] ?? root, "parameters.\(name)", "distributions need method: random or bayes")
+                    if case .distribution(let distribution) = specification, GridSearch.gridValues(distribution) == nil {
+                        problem(seen["parameters"] ?? root, "parameters.\(name)", "distributions need method: random or bayes (a grid takes values, int_uniform or q_uniform)")
                     } else if case .values(_, let probabilities?) = specification, probabilities.count > 0 {
                         problem(seen["parameters"] ?? root, "parameters.\(name).probabilities", "weigh random draws; a grid runs every value")
                     }
                 }
             }
             if sweep.method != .bayes, let node = seen["bayes"] { problem(node, "bayes", "settings of method: bayes (method is \(sweep.method.rawValue))") }
+            if sweep.method != .race, let node = seen["race"] { problem(node, "race", "settings of method: race (method is \(sweep.method.rawValue))") }
+            if sweep.method == .race, let node = seen["early_terminate"] {
+                problem(node, "early_terminate", "a race eliminates configurations itself; early stopping goes with grid, random or bayes")
+            }
+            if sweep.method == .race && sweep.seeds.count < sweep.race.firstTest {
+                problem(seen["seeds"] ?? root, "seeds", "a race tests after \(sweep.race.firstTest) seeds (race.first_test): give at least that many (\(sweep.seeds.count) given)")
+            }
+            checkEpochs(sweep, seen: seen, root: root)
+            // A search that decides on the metric needs it at every epoch of every configuration.
+            if sweep.method == .bayes || sweep.method == .race || sweep.earlyTerminate != nil,
+               sweep.metric == .testAccuracy || sweep.metric == .trainAccuracy {
+                let tasks: [String] = switch sweep.parameters.first(where: { $0.name == "task" })?.specification {
+                case .value(let task)?: [task]
+                case .values(let tasks, _)?: tasks
+                default: [TrialConfig().task.rawValue]
+                }
+                if let silent = tasks.first(where: { !(TaskKind(rawValue: $0)?.reportsAccuracy ?? true) }) {
+                    problem(seen["metric"] ?? root, "metric.name", "\(sweep.metric.rawValue) is not recorded for task \(silent), whose figure is test_loss (a search needs its metric at every epoch)")
+                }
+            }
             if sweep.target != nil && sweep.method != .bayes {
                 notes.append("\(source): metric.target: ignored: only a bayes search stops at a target; grid and random run every trial")
             }
@@ -296,6 +325,96 @@ extension Sweep {
                 }
             }
             return settings
+        }
+
+        mutating func earlyTerminate(_ node: Node) -> EarlyTerminate? {
+            guard let fields = mapping(node, "early_terminate", keys: ["type", "min_iter", "max_iter", "s", "eta", "strict", "brackets"]) else { return nil }
+            var settings = EarlyTerminate()
+            var good = true
+            for (name, _, value) in fields {
+                let path = "early_terminate.\(name)"
+                switch name {
+                case "type":
+                    if let type = text(value, path), type != "hyperband" {
+                        problem(value, path, "must be hyperband (got '\(type)')")
+                        good = false
+                    }
+                case "min_iter": settings.minIter = integer(value, path, in: 1...1_000_000)
+                case "max_iter": settings.maxIter = integer(value, path, in: 1...1_000_000)
+                case "s": settings.s = integer(value, path, in: 1...100)
+                case "brackets": settings.brackets = integer(value, path, in: 1...100)
+                case "eta":
+                    guard let eta = real(value, path) else {
+                        good = false
+                        break
+                    }
+                    guard eta > 1 else {
+                        problem(value, path, "must be > 1 (got \(YAMLDocument.scalarText(value) ?? ""))")
+                        good = false
+                        break
+                    }
+                    settings.eta = eta
+                default:
+                    guard let flag = text(value, path) else { break }
+                    guard let strict = Bool(flag) else {
+                        problem(value, path, "must be true or false (got '\(flag)')")
+                        break
+                    }
+                    settings.strict = strict
+                }
+            }
+            if !fields.contains(where: { $0.name == "type" }) {
+                problem(node, "early_terminate.type", "is needed (hyperband)")
+                good = false
+            }
+            if settings.minIter == nil && (settings.maxIter == nil || settings.s == nil) {
+                problem(node, "early_terminate", "needs min_iter, or max_iter with s (where the rungs are)")
+                good = false
+            }
+            return good ? settings : nil
+        }
+
+        mutating func race(_ node: Node) -> Race? {
+            var settings = Race()
+            for (name, _, value) in mapping(node, "race", keys: ["first_test", "test", "alpha", "iterations"]) ?? [] {
+                let path = "race.\(name)"
+                switch name {
+                case "first_test": integer(value, path, in: 2...1_000_000).map { settings.firstTest = $0 }
+                case "iterations": integer(value, path, in: 1...1000).map { settings.iterations = $0 }
+                case "alpha":
+                    guard let alpha = real(value, path) else { break }
+                    guard alpha > 0 && alpha < 1 else {
+                        problem(value, path, "must be in (0, 1) (got \(alpha))")
+                        break
+                    }
+                    settings.alpha = alpha
+                default:
+                    guard let text = text(value, path) else { break }
+                    guard let test = Race.Test(rawValue: text) else {
+                        problem(value, path, "must be friedman or t-test (got '\(text)')")
+                        break
+                    }
+                    settings.test = test
+                }
+            }
+            return settings
+        }
+
+        /// Early stopping's rungs must fall before the last epoch (of the configuration with the
+        /// fewest, when epochs vary).
+        mutating func checkEpochs(_ sweep: Sweep, seen: [String: Node], root: Node) {
+            guard let early = sweep.earlyTerminate, let node = seen["early_terminate"] else { return }
+            let fewest = sweep.epochs
+            var good = true
+            for (key, value) in [("min_iter", early.minIter), ("max_iter", early.maxIter)] {
+                if let value, value > fewest {
+                    problem(node, "early_terminate.\(key)", "must be at most epochs (\(value) > \(fewest))")
+                    good = false
+                }
+            }
+            if good && HyperbandSchedule(early, epochs: fewest).rungs.isEmpty {
+                problem(node, "early_terminate", "gives no rung before the last epoch (\(fewest)): lower min_iter or eta, or raise s")
+            }
         }
 
         mutating func parameters(_ node: Node) -> [(name: String, specification: Specification)] {

@@ -17,7 +17,7 @@ import TrainingCore
 ///
 /// Every trial parameter except `seed` can be swept; parameters not named take their defaults.
 public struct Sweep: Sendable, Equatable {
-    public enum Method: String, Sendable, CaseIterable { case grid, random, bayes }
+    public enum Method: String, Sendable, CaseIterable { case grid, random, bayes, race }
 
     public enum Goal: String, Sendable, CaseIterable { case maximize, minimize }
 
@@ -48,6 +48,45 @@ public struct Sweep: Sendable, Equatable {
         }
     }
 
+    /// `early_terminate: {type: hyperband, …}` with W&B's keys (iterations are epochs): the rungs
+    /// at which successive halving prunes, and how many survive each.
+    public struct EarlyTerminate: Sendable, Equatable {
+        /// The first rung (W&B's min_iter), or nil when the rungs count back from `maxIter`.
+        public var minIter: Int?
+        /// The last epoch rungs count back from (W&B's max_iter with s): rungs at
+        /// max_iter/η, max_iter/η², … (s of them).
+        public var maxIter: Int?
+        public var s: Int?
+        /// At each rung the best 1/η go on.
+        public var eta = 3.0
+        /// Rank by the metric at the rung (true, W&B's default), or by each seed's best so far.
+        public var strict = true
+        /// How many of Hyperband's brackets to use, the most aggressive first (DepthFarm's key;
+        /// default all of them, as Hyperband prescribes; 1 is plain successive halving).
+        public var brackets: Int?
+        public init() {}
+    }
+
+    /// `method: race` (F-Race, Birattari et al. 2002; irace, López-Ibáñez et al. 2016): seeds
+    /// are the instances, every configuration alive runs seed k before any runs seed k + 1,
+    /// and after each seed the statistically beaten are eliminated.
+    public struct Race: Sendable, Equatable {
+        public enum Test: String, Sendable, CaseIterable {
+            /// Friedman's test, then Conover's comparisons with the best (irace's default, F-Race).
+            case friedman
+            /// Paired t-tests of each against the best by mean.
+            case tTest = "t-test"
+        }
+        /// The first test after this many seeds (irace's firstTest: 5).
+        public var firstTest = 5
+        public var test = Test.friedman
+        public var alpha = 0.05
+        /// Races in all: after the first, each samples new candidates around the survivors
+        /// (irace's iterated racing) and races them with the survivors.
+        public var iterations = 1
+        public init() {}
+    }
+
     /// TPE's settings (method: bayes), Optuna's defaults where Optuna has them.
     public struct Bayes: Sendable, Equatable {
         /// Draws made at random before TPE takes over (Optuna's n_startup_trials).
@@ -64,8 +103,11 @@ public struct Sweep: Sendable, Equatable {
     public var description: String?
     public var method: Method = .grid
     /// Random and bayes: configurations to draw (`samples`, or W&B's `run_cap`); each is crossed
-    /// with the `grid_over` values and run on every seed.
+    /// with the `grid_over` values and run on every seed. Race: candidates to draw (when the
+    /// parameters have distributions).
     public var samples = 0
+    /// Race: the most trials it may run (W&B's `run_cap`, counted in trials: a race's runs).
+    public var runCap: Int?
     public var sampleSeed: UInt64 = 0
     public var seeds: [UInt64] = [0]
     /// The per-epoch metric ranked by (leaderboard, and the search's objective), at the last epoch.
@@ -78,6 +120,9 @@ public struct Sweep: Sendable, Equatable {
     /// are compared across them on the same hyperparameters and seeds (paired).
     public var gridOver: [String] = []
     public var bayes = Bayes()
+    /// Early stopping (grid, random, bayes), if any.
+    public var earlyTerminate: EarlyTerminate?
+    public var race = Race()
     /// The swept parameters, in the file's order.
     public var parameters: [(name: String, specification: Specification)] = []
 
@@ -87,8 +132,20 @@ public struct Sweep: Sendable, Equatable {
         a.name == b.name && a.description == b.description && a.method == b.method && a.samples == b.samples
             && a.sampleSeed == b.sampleSeed && a.seeds == b.seeds && a.metric == b.metric && a.goal == b.goal
             && a.aggregate == b.aggregate && a.target == b.target && a.gridOver == b.gridOver && a.bayes == b.bayes
+            && a.earlyTerminate == b.earlyTerminate && a.race == b.race && a.runCap == b.runCap
             && a.parameters.map(\.name) == b.parameters.map(\.name)
             && a.parameters.map(\.specification) == b.parameters.map(\.specification)
+    }
+
+    /// The fewest epochs a configuration of the sweep trains (early stopping's rungs lie before it).
+    public var epochs: Int {
+        let number = { (text: String) in Int(text) ?? Double(text).map { Int($0) } ?? TrialConfig().epochs }
+        switch parameters.first(where: { $0.name == "epochs" })?.specification {
+        case .value(let value)?: return number(value)
+        case .values(let values, _)?: return values.map(number).min() ?? TrialConfig().epochs
+        case .distribution(let distribution)?: return Int(distribution.support.low)
+        case nil: return TrialConfig().epochs
+        }
     }
 
     /// Metrics a sweep may rank by: the per-epoch scores.

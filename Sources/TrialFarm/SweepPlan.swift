@@ -36,8 +36,9 @@ public struct SweepPlan: Sendable {
     public private(set) var sweepID = ""
     public private(set) var studyID = ""
 
-    /// The index of each configuration id.
+    /// The index of each configuration id, and the seeds each configuration has trials for.
     private var indexOfConfiguration: [UInt64: Int] = [:]
+    private var seedsOfConfiguration: [Set<UInt64>] = []
     /// The first configuration's parameter values (canonical text), and which parameters have
     /// taken another value since.
     private var firstValues: [String] = []
@@ -54,10 +55,23 @@ public struct SweepPlan: Sendable {
         switch sweep.method {
         case .random, .bayes:
             configurations = sweep.samples.multipliedReportingOverflow(by: cells).overflow ? Int.max : sweep.samples * cells
+        case .race:
+            // Every candidate of every iteration on every seed, at most.
+            let grid = sweep.parameters.reduce(1) { product, parameter in
+                guard case .values(let values, _) = parameter.specification else { return product }
+                return product.multipliedReportingOverflow(by: values.count).overflow ? Int.max : product * values.count
+            }
+            let candidates = sweep.parameters.contains { $0.specification.isDistribution } ? sweep.samples : grid
+            configurations = candidates.multipliedReportingOverflow(by: sweep.race.iterations).overflow ? Int.max : candidates * sweep.race.iterations
         case .grid:
             configurations = sweep.parameters.reduce(1) { product, parameter in
-                guard case .values(let values, _) = parameter.specification else { return product }
-                let (result, overflow) = product.multipliedReportingOverflow(by: values.count)
+                let count: Int
+                switch parameter.specification {
+                case .values(let values, _): count = values.count
+                case .distribution(let distribution): count = GridSearch.gridValues(distribution)?.count ?? 1
+                case .value: count = 1
+                }
+                let (result, overflow) = product.multipliedReportingOverflow(by: count)
                 return overflow ? Int.max : result
             }
         }
@@ -89,7 +103,7 @@ public struct SweepPlan: Sendable {
         switch sweep.method {
         case .grid: draws = GridSearch.assignments(sweep.parameters)
         case .random: draws = RandomSearch.assignments(sweep)
-        case .bayes: draws = []
+        case .bayes, .race: draws = []
         }
         let cells = GridSearch.assignments(sweep.gridAxes)
         trials.reserveCapacity(min(count, maximumTrials))
@@ -110,15 +124,23 @@ public struct SweepPlan: Sendable {
         (sweepID, studyID) = Self.identities(sweep, configurationIDs: configurationIDs, trials: trials)
     }
 
-    /// Adds a configuration and its trials, one per seed, at the end; nil if an equal
-    /// configuration is already there (a duplicate draw).
+    /// Adds a configuration and its trials, one per seed, at the end; for a configuration already
+    /// there, the trials of seeds it does not have yet (a race's next seed); nil if nothing is
+    /// new (a duplicate draw).
     @discardableResult
     public mutating func add(_ config: TrialConfig, draw: Int, cell: Int, seeds: [UInt64]) -> Range<Int>? {
         let resolved = config.resolved
         let id = Self.id(resolved.canonicalJSON(includingSeed: false))
-        guard indexOfConfiguration[id] == nil else {
-            duplicates += 1
-            return nil
+        if let existing = indexOfConfiguration[id] {
+            let start = trials.count
+            var seeded = resolved
+            for seed in seeds where !seedsOfConfiguration[existing].contains(seed) {
+                seeded.seed = seed
+                trials.append(Trial(id: Self.id(seeded.canonicalJSON()), configuration: Int32(existing), seed: seed))
+                seedsOfConfiguration[existing].insert(seed)
+            }
+            if trials.count == start { duplicates += 1 }
+            return trials.count > start ? start..<trials.count : nil
         }
         let index = configurations.count
         indexOfConfiguration[id] = index
@@ -137,6 +159,7 @@ public struct SweepPlan: Sendable {
             seeded.seed = seed
             trials.append(Trial(id: Self.id(seeded.canonicalJSON()), configuration: Int32(index), seed: seed))
         }
+        seedsOfConfiguration.append(Set(seeds))
         return start..<trials.count
     }
 

@@ -15,12 +15,15 @@ public enum SweepSummary {
             return "\(plan.trials.count) trials (\(plan.configurations.count) configurations × \(seeds))"
         case .bayes:
             return "up to \(SweepPlan.trialCount(sweep)) trials (\(sweep.samples) draws\(crossed) × \(seeds), TPE)"
+        case .race:
+            let cap = sweep.runCap.map { "; at most \($0)" } ?? ""
+            return "a race over up to \(SweepPlan.trialCount(sweep) / max(1, sweep.seeds.count)) configurations × \(seeds)\(cap)"
         }
     }
 
     public static func lines(_ counts: TrialCounts, folder: String, seconds: Double, top: Int = 5) -> [String] {
-        var lines = ["\(counts.total) trials: \(counts.completed) completed, "
-                     + "\(counts.diverged) diverged, \(counts.failed) failed, \(counts.pending) not run (\(Coordinator.duration(seconds)))"]
+        var lines = ["\(counts.total) trials: \(counts.completed) completed, \(counts.diverged) diverged, \(counts.failed) failed, "
+                     + (counts.pruned > 0 ? "\(counts.pruned) pruned, " : "") + "\(counts.pending) not run (\(Coordinator.duration(seconds)))"]
         lines += leaderboard(folder: folder, top: top)
         lines.append("results: \(folder)/")
         return lines

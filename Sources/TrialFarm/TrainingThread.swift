@@ -2,9 +2,11 @@ import Foundation
 import TrainingCore
 import ZeroMQ
 
-/// The worker's training thread: takes assignments from its PAIR socket, runs them with
-/// `Trial`, and sends back metric batches as they fill (every 4096 records or 250 ms), then
-/// DONE — or FAILED with the error as text — and READY. A cancelled attempt sends only READY.
+/// The worker's training thread: takes assignments from its PAIR socket — the generation, the
+/// ASSIGN message's frames and, to resume, the checkpoint's bytes — runs them with `Trial`, and
+/// sends back metric batches as they fill (every 4096 records or 250 ms), the checkpoints the
+/// assignment asks for (after the metric batches of their epochs, in pieces), then DONE — or
+/// FAILED with the error as text — and READY. A cancelled attempt sends only READY.
 struct TrainingThread {
     let context: Context
     let endpoint: String
@@ -18,32 +20,57 @@ struct TrainingThread {
     static let windowDelay: Duration? = ProcessInfo.processInfo.environment["DEPTHFARM_SLOW_WINDOW_MS"]
         .flatMap(Int.init).map { .milliseconds($0) }
 
+    /// An assignment as the training thread gets it.
+    struct Assignment {
+        let generation: Int
+        let trial: UInt64
+        let attempt: Int
+        let configuration: String
+        let until: Int
+        let checkpointEvery: Int
+        /// The checkpoint to resume from, whole.
+        let checkpoint: [UInt8]?
+    }
+
     func run() {
         guard let socket = try? Socket(context, .pair) else { return }
         try? socket.setLinger(milliseconds: 0)
         guard (try? socket.connect(endpoint)) != nil else { return }
         while true {
-            guard let (frames, _) = try? socket.receive(wait: true), frames.count >= 2,
-                let generation = Int(String(decoding: frames[0], as: UTF8.self)),
-                let message = try? WireMessage.decode(Array(frames.dropFirst()))
-            else { return }  // the worker is gone (context terminated) or said so
-            guard case .assign(let trial, let attempt, let configuration) = message else { return }
-            let result = train(trial: trial, attempt: attempt, configuration: configuration, generation: generation, socket: socket)
-            if let result, !cancellation.isCancelled(generation) { _ = try? socket.send(result.encode(), wait: true) }
+            // The worker is gone (context terminated) or said so.
+            guard let (frames, _) = try? socket.receive(wait: true), let assignment = Self.assignment(frames) else { return }
+            let result = train(assignment, socket: socket)
+            if let result, !cancellation.isCancelled(assignment.generation) { _ = try? socket.send(result.encode(), wait: true) }
             _ = try? socket.send(WireMessage.ready.encode(), wait: true)
         }
     }
 
+    /// Reads `[generation] [ASSIGN frames …] [checkpoint]?`; nil for anything else.
+    static func assignment(_ frames: [[UInt8]]) -> Assignment? {
+        guard frames.count >= 2, let generation = Int(String(decoding: frames[0], as: UTF8.self)) else { return nil }
+        let assignFrames = Array(frames.dropFirst().prefix(9))
+        guard case .assign(let trial, let attempt, let configuration, let until, let every, _, let chunks)? = try? WireMessage.decode(assignFrames)
+        else { return nil }
+        let checkpoint = chunks > 0 && frames.count == 11 ? frames[10] : nil
+        return Assignment(generation: generation, trial: trial, attempt: attempt, configuration: configuration, until: until,
+                          checkpointEvery: every, checkpoint: checkpoint)
+    }
+
     /// Runs one assignment; returns its DONE or FAILED message (nil when cancelled).
-    func train(trial: UInt64, attempt: Int, configuration: String, generation: Int, socket: Socket) -> WireMessage? {
-        let config: TrialConfig
+    func train(_ assignment: Assignment, socket: Socket) -> WireMessage? {
+        let (trial, attempt, generation) = (assignment.trial, assignment.attempt, assignment.generation)
         let prepared: Trial
+        var checkpoint: TrialCheckpoint?
         do {
-            config = try TrialConfig(flatJSON: configuration)
+            let config = try TrialConfig(flatJSON: assignment.configuration)
             guard SweepPlan.id(config.canonicalJSON()) == trial else {
                 return .failed(trial: trial, attempt: attempt, error: "the configuration does not hash to the trial id")
             }
             prepared = try Trial(config)
+            if let bytes = assignment.checkpoint {
+                guard let read = TrialCheckpoint(bytes: bytes) else { return .failed(trial: trial, attempt: attempt, error: "the checkpoint is not one") }
+                checkpoint = read
+            }
         } catch {
             return .failed(trial: trial, attempt: attempt, error: "cannot run this configuration: \(error)")
         }
@@ -52,22 +79,40 @@ struct TrainingThread {
         var count = 0, sequence = 0
         var lastFlush = ContinuousClock.now
         var sendFailed = false
+        func send(_ message: WireMessage) {
+            if (try? socket.send(message.encode(), wait: true)) != true { sendFailed = true }
+        }
         func flush() {
             guard count > 0 else { return }
-            let message = WireMessage.metrics(trial: trial, attempt: attempt, sequence: sequence, records: batch)
-            if (try? socket.send(message.encode(), wait: true)) != true { sendFailed = true }
+            send(.metrics(trial: trial, attempt: attempt, sequence: sequence, records: batch))
             sequence += 1
             count = 0
             batch.removeAll(keepingCapacity: true)
             lastFlush = ContinuousClock.now
         }
-        let outcome = prepared.run(shouldStop: {
-            if let delay = Self.windowDelay { Self.sleep(delay, unless: { cancellation.isCancelled(generation) }) }
-            return sendFailed || cancellation.isCancelled(generation)
-        }) { record in
-            WireProtocol.appendRecord(record, to: &batch)
-            count += 1
-            if count >= Self.batchRecords || (count % 64 == 0 && ContinuousClock.now - lastFlush > Self.batchInterval) { flush() }
+        let outcome: TrialOutcome
+        do {
+            outcome = try prepared.run(from: checkpoint, until: assignment.until == 0 ? nil : assignment.until,
+                                       checkpointEvery: assignment.checkpointEvery == 0 ? nil : assignment.checkpointEvery,
+                                       shouldStop: {
+                                           if let delay = Self.windowDelay { Self.sleep(delay, unless: { cancellation.isCancelled(generation) }) }
+                                           return sendFailed || cancellation.isCancelled(generation)
+                                       }, onMetric: { record in
+                                           WireProtocol.appendRecord(record, to: &batch)
+                                           count += 1
+                                           if count >= Self.batchRecords || (count % 64 == 0 && ContinuousClock.now - lastFlush > Self.batchInterval) { flush() }
+                                       }, onCheckpoint: { checkpoint in
+                                           flush()  // the rows of its epochs go first
+                                           let pieces = stride(from: 0, to: checkpoint.bytes.count, by: WireProtocol.checkpointChunkBytes).map {
+                                               Array(checkpoint.bytes[$0..<min($0 + WireProtocol.checkpointChunkBytes, checkpoint.bytes.count)])
+                                           }
+                                           for (index, piece) in pieces.enumerated() {
+                                               send(.checkpoint(trial: trial, attempt: attempt, epoch: checkpoint.epoch, index: index,
+                                                                count: pieces.count, bytes: piece))
+                                           }
+                                       })
+        } catch {
+            return .failed(trial: trial, attempt: attempt, error: "cannot resume: \(error)")
         }
         if outcome.status == .cancelled { return nil }
         flush()

@@ -8,11 +8,14 @@ public enum TrialStatus: String, Sendable, CaseIterable {
     case diverged
     /// Every attempt was lost (dead workers, errors, timeouts): no result.
     case failed
+    /// Ended early by the search (early stopping, or a race that eliminated it): its rows up to
+    /// the epoch it stopped at are kept; counted apart, not averaged.
+    case pruned
 }
 
 /// How many trials stand where.
 public struct TrialCounts: Sendable, Equatable {
-    public var pending = 0, completed = 0, diverged = 0, failed = 0
+    public var pending = 0, completed = 0, diverged = 0, failed = 0, pruned = 0
 
     public init() {}
 
@@ -22,11 +25,12 @@ public struct TrialCounts: Sendable, Equatable {
         case .completed: completed += count
         case .diverged: diverged += count
         case .failed: failed += count
+        case .pruned: pruned += count
         }
     }
 
     /// Trials that will not run again.
-    public var finished: Int { completed + diverged + failed }
+    public var finished: Int { completed + diverged + failed + pruned }
     public var total: Int { finished + pending }
 
     public static func + (a: TrialCounts, b: TrialCounts) -> TrialCounts {
@@ -35,6 +39,7 @@ public struct TrialCounts: Sendable, Equatable {
         sum.completed += b.completed
         sum.diverged += b.diverged
         sum.failed += b.failed
+        sum.pruned += b.pruned
         return sum
     }
 }

@@ -3,7 +3,7 @@ import TrainingCore
 /// The wire between coordinator and workers: the single definition in code of what PROTOCOL.md
 /// describes. A message is a ZeroMQ multipart message of frames:
 ///
-///     [protocol "depthfarm/1"] [command] [fields …]
+///     [protocol "depthfarm/2"] [command] [fields …]
 ///
 /// (behind the routing-id frame that the coordinator's ROUTER adds and strips). Text fields are
 /// UTF-8, numbers are decimal ASCII, ids are 16 lower-case hex digits, and metric records travel
@@ -11,7 +11,7 @@ import TrainingCore
 /// frame count or a field out of range is a `WireError`, and the message is dropped.
 public enum WireProtocol {
     /// Protocol name and version, the first frame of every message.
-    public static let name = "depthfarm/1"
+    public static let name = "depthfarm/2"
     /// The largest frame a peer may send, 256 KiB (ZMQ_MAXMSGSIZE: a larger one disconnects it).
     public static let maximumFrameBytes: Int64 = 1 << 18
     /// Frames kept per message; a longer message is dropped as malformed.
@@ -24,6 +24,10 @@ public enum WireProtocol {
     public static let maximumTextBytes = 4096
     /// Longest configuration (canonical JSON), in bytes.
     public static let maximumConfigurationBytes = 16384
+    /// A checkpoint travels in pieces of at most this many bytes (CHECKPOINT, RESUME).
+    public static let checkpointChunkBytes = 200_000
+    /// A checkpoint has at most this many pieces (4 GB).
+    public static let maximumCheckpointChunks = 20_000
     /// Heartbeats: interval, and how many may be missed before a peer counts as dead.
     public static let defaultHeartbeatMilliseconds = 1000
     public static let defaultLiveness = 3
@@ -90,13 +94,21 @@ public enum WireMessage: Equatable, Sendable {
     case done(trial: UInt64, attempt: Int, batches: Int, outcome: TrialOutcome)
     /// The attempt could not run; the error travels as data.
     case failed(trial: UInt64, attempt: Int, error: String)
+    /// Piece `index` of `count` of the attempt's checkpoint after epoch `epoch` (sent after every
+    /// METRICS batch of epochs up to it).
+    case checkpoint(trial: UInt64, attempt: Int, epoch: Int, index: Int, count: Int, bytes: [UInt8])
     /// The worker is leaving: any trial it holds goes back to the queue at once.
     case bye(reason: String)
     // Coordinator → worker.
     /// The answer to HELLO: the coordinator's session (new at every start) and heartbeat settings.
     case welcome(session: UInt64, heartbeatMilliseconds: Int, liveness: Int)
-    /// One trial to run, as its canonical configuration (JSON).
-    case assign(trial: UInt64, attempt: Int, configuration: String)
+    /// One trial to run, as its canonical configuration (JSON): up to epoch `until` (0: the last;
+    /// before it the attempt pauses with a checkpoint), with a checkpoint every `checkpointEvery`
+    /// epochs (0: none), from the checkpoint after epoch `resumeEpoch` that `resumeChunks` RESUME
+    /// messages bring (0, 0: from the start).
+    case assign(trial: UInt64, attempt: Int, configuration: String, until: Int, checkpointEvery: Int, resumeEpoch: Int, resumeChunks: Int)
+    /// Piece `index` of the checkpoint an ASSIGN resumes from.
+    case resume(trial: UInt64, attempt: Int, index: Int, bytes: [UInt8])
     /// Stop that attempt (timed out, or given to another worker); no result is wanted.
     case cancel(trial: UInt64, attempt: Int)
     /// The sweep is over (or the coordinator is stopping): leave.
@@ -112,9 +124,11 @@ public enum WireMessage: Equatable, Sendable {
         case .metrics: "METRICS"
         case .done: "DONE"
         case .failed: "FAILED"
+        case .checkpoint: "CHECKPOINT"
         case .bye: "BYE"
         case .welcome: "WELCOME"
         case .assign: "ASSIGN"
+        case .resume: "RESUME"
         case .cancel: "CANCEL"
         case .shutdown: "SHUTDOWN"
         case .heartbeat: "HEARTBEAT"
@@ -157,16 +171,32 @@ public enum WireMessage: Equatable, Sendable {
             id(trial)
             number(attempt)
             text(error)
+        case .checkpoint(let trial, let attempt, let epoch, let index, let count, let bytes):
+            id(trial)
+            number(attempt)
+            number(epoch)
+            number(index)
+            number(count)
+            frames.append(bytes)
         case .bye(let reason), .shutdown(let reason):
             text(reason)
         case .welcome(let session, let interval, let liveness):
             id(session)
             number(interval)
             number(liveness)
-        case .assign(let trial, let attempt, let configuration):
+        case .assign(let trial, let attempt, let configuration, let until, let every, let resumeEpoch, let resumeChunks):
             id(trial)
             number(attempt)
             frames.append(Array(configuration.utf8))
+            number(until)
+            number(every)
+            number(resumeEpoch)
+            number(resumeChunks)
+        case .resume(let trial, let attempt, let index, let bytes):
+            id(trial)
+            number(attempt)
+            number(index)
+            frames.append(bytes)
         case .cancel(let trial, let attempt):
             id(trial)
             number(attempt)
@@ -207,7 +237,7 @@ public enum WireMessage: Equatable, Sendable {
             try fields.expect(12, command)
             let trial = try fields.id(), attempt = try fields.attempt(), batches = try fields.number(in: 0...1_000_000_000)
             let statusText = try fields.text()
-            guard let status = TrialOutcome.Status(rawValue: statusText), status != .cancelled else {
+            guard let status = TrialOutcome.Status(rawValue: statusText), status != .cancelled, status != .pruned else {
                 throw WireError("DONE: status '\(statusText)'")
             }
             var outcome = TrialOutcome(status: status)
@@ -224,6 +254,16 @@ public enum WireMessage: Equatable, Sendable {
         case "FAILED":
             try fields.expect(3, command)
             message = .failed(trial: try fields.id(), attempt: try fields.attempt(), error: try fields.text())
+        case "CHECKPOINT":
+            try fields.expect(6, command)
+            let trial = try fields.id(), attempt = try fields.attempt(), epoch = try fields.number(in: 1...1_000_000)
+            let index = try fields.number(in: 0...(WireProtocol.maximumCheckpointChunks - 1))
+            let count = try fields.number(in: 1...WireProtocol.maximumCheckpointChunks)
+            let bytes = fields.next()
+            guard index < count, !bytes.isEmpty, bytes.count <= WireProtocol.checkpointChunkBytes else {
+                throw WireError("CHECKPOINT: piece \(index) of \(count), \(bytes.count) bytes")
+            }
+            message = .checkpoint(trial: trial, attempt: attempt, epoch: epoch, index: index, count: count, bytes: bytes)
         case "BYE":
             try fields.expect(1, command)
             message = .bye(reason: try fields.text())
@@ -235,13 +275,22 @@ public enum WireMessage: Equatable, Sendable {
             message = .welcome(session: try fields.id(), heartbeatMilliseconds: try fields.number(in: 10...3_600_000),
                                liveness: try fields.number(in: 1...1000))
         case "ASSIGN":
-            try fields.expect(3, command)
+            try fields.expect(7, command)
             let trial = try fields.id(), attempt = try fields.attempt()
             let configuration = fields.next()
             guard configuration.count <= WireProtocol.maximumConfigurationBytes,
                 let text = String(validating: configuration, as: UTF8.self)
             else { throw WireError("ASSIGN: configuration not UTF-8 or too long") }
-            message = .assign(trial: trial, attempt: attempt, configuration: text)
+            message = .assign(trial: trial, attempt: attempt, configuration: text, until: try fields.number(in: 0...1_000_000),
+                              checkpointEvery: try fields.number(in: 0...1_000_000), resumeEpoch: try fields.number(in: 0...1_000_000),
+                              resumeChunks: try fields.number(in: 0...WireProtocol.maximumCheckpointChunks))
+        case "RESUME":
+            try fields.expect(4, command)
+            let trial = try fields.id(), attempt = try fields.attempt()
+            let index = try fields.number(in: 0...(WireProtocol.maximumCheckpointChunks - 1))
+            let bytes = fields.next()
+            guard !bytes.isEmpty, bytes.count <= WireProtocol.checkpointChunkBytes else { throw WireError("RESUME: \(bytes.count) bytes") }
+            message = .resume(trial: trial, attempt: attempt, index: index, bytes: bytes)
         case "CANCEL":
             try fields.expect(2, command)
             message = .cancel(trial: try fields.id(), attempt: try fields.attempt())

@@ -25,6 +25,17 @@ extension Worker {
         /// The ASSIGN message, for the training thread.
         let message: [[UInt8]]
         var cancelled = false
+        /// The pieces of the checkpoint it resumes from: how many, and those come so far.
+        var resumeChunks = 0
+        var pieces: [[UInt8]] = []
+
+        /// Whether it can start: every piece of its checkpoint is here.
+        var isReady: Bool { pieces.count == resumeChunks }
+
+        /// What the training thread is sent: the generation, the ASSIGN and the checkpoint, whole.
+        var frames: [[UInt8]] {
+            [Array(String(generation).utf8)] + message + (resumeChunks > 0 ? [pieces.flatMap { $0 }] : [])
+        }
     }
 
     /// Trials shorter than this make the worker ask for the next one while it runs the current,
@@ -152,15 +163,24 @@ extension Worker {
                     self.session = nil
                     greet(now: now, port: port)
                 }
-            case .assign(let trial, let attempt, _):
+            case .assign(let trial, let attempt, _, _, _, _, let resumeChunks):
                 credits = max(0, credits - 1)
                 guard session != nil, waiting == nil else {
                     logger.warning("ignoring an assignment while busy")
                     return nil
                 }
                 generation += 1
-                let next = Job(generation: generation, trial: trial, attempt: attempt, message: message.encode())
-                if trainerIdle && job == nil { try start(next, now: now, port: port) } else { waiting = next }
+                let next = Job(generation: generation, trial: trial, attempt: attempt, message: message.encode(), resumeChunks: resumeChunks)
+                if trainerIdle && job == nil && next.isReady { try start(next, now: now, port: port) } else { waiting = next }
+            case .resume(let trial, let attempt, let index, let bytes):
+                // The checkpoint of the waiting assignment, piece by piece, in order.
+                guard var next = waiting, next.trial == trial, next.attempt == attempt, index == next.pieces.count, !next.isReady else { return nil }
+                next.pieces.append(bytes)
+                waiting = next
+                if next.isReady && trainerIdle && job == nil {
+                    waiting = nil
+                    try start(next, now: now, port: port)
+                }
             case .cancel(let trial, let attempt):
                 if let next = waiting, next.trial == trial, next.attempt == attempt {
                     waiting = nil
@@ -183,7 +203,7 @@ extension Worker {
                 helloSent = now
             case .heartbeat:
                 break
-            case .hello, .ready, .metrics, .done, .failed, .bye:
+            case .hello, .ready, .metrics, .done, .failed, .bye, .checkpoint:
                 break  // not for a worker
             }
             return nil
@@ -207,11 +227,12 @@ extension Worker {
                 trainerIdle = true
                 if let finished = job, !finished.cancelled { pipeline = now - jobStarted < Worker.pipelineBelow }
                 job = nil
-                if let next = waiting {
+                if let next = waiting, next.isReady {
                     waiting = nil
                     try start(next, now: now, port: port)
                 }
-            case .metrics(let trial, let attempt, _, _), .done(let trial, let attempt, _, _), .failed(let trial, let attempt, _):
+            case .metrics(let trial, let attempt, _, _), .done(let trial, let attempt, _, _), .failed(let trial, let attempt, _),
+                 .checkpoint(let trial, let attempt, _, _, _, _):
                 guard let current = job, !current.cancelled, current.trial == trial, current.attempt == attempt else { return }
                 if port.forward(frames) {
                     lastSent = now

@@ -84,7 +84,7 @@ public final class Worker {
 
         func send(_ message: WireMessage) -> Bool { (try? coordinator.send(message.encode())) == true }
         func forward(_ frames: [[UInt8]]) -> Bool { (try? coordinator.send(frames)) == true }
-        func train(_ job: Worker.Job) throws { try trainer.send([Array(String(job.generation).utf8)] + job.message, wait: true) }
+        func train(_ job: Worker.Job) throws { try trainer.send(job.frames, wait: true) }
         func cancel(upTo generation: Int) { cancellation.cancel(upTo: generation) }
     }
 

@@ -19,6 +19,10 @@ struct FarmOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Heartbeats a peer may miss before it counts as dead.", valueName: "n"))
     var liveness = 3
 
+    @Option(help: ArgumentHelp("Have workers send a checkpoint every this many epochs, so that a lost attempt resumes from the latest (default: only where early stopping pauses a trial).",
+                               valueName: "epochs"))
+    var checkpointEvery: Int?
+
     @Flag(help: "Start the output folder afresh if it holds another sweep's results.")
     var force = false
 
@@ -33,6 +37,9 @@ struct FarmOptions: ParsableArguments {
         }
         guard (10...3_600_000).contains(heartbeatMs) else { throw ValidationError("--heartbeat-ms must be in 10 … 3600000 (got \(heartbeatMs))") }
         guard (1...1000).contains(liveness) else { throw ValidationError("--liveness must be in 1 … 1000 (got \(liveness))") }
+        if let checkpointEvery, !(1...1_000_000).contains(checkpointEvery) {
+            throw ValidationError("--checkpoint-every must be in 1 … 1000000 (got \(checkpointEvery))")
+        }
     }
 
     func coordinatorOptions(bind: String) -> CoordinatorOptions {
@@ -41,6 +48,7 @@ struct FarmOptions: ParsableArguments {
         options.liveness = liveness
         options.maximumAttempts = maxAttempts
         options.trialTimeout = trialTimeout
+        options.checkpointEvery = checkpointEvery
         return options
     }
 

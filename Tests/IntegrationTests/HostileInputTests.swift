@@ -32,7 +32,7 @@ import ZeroMQ
         ("seeds: {count: many}\n", "seeds.count: must be an integer (got 'many')"),
         ("parameters:\n  lr: {distribution: uniform, min: 0.1, max: 0.2}\n", "parameters.lr: distributions need method: random"),
         ("method: random\nparameters: {}\n", "samples: random search needs samples"),
-        ("method: annealing\n", "bad.yaml:1: method: must be grid, random or bayes (got 'annealing')"),
+        ("method: annealing\n", "bad.yaml:1: method: must be grid, random, bayes or race (got 'annealing')"),
         ("metric: {name: accuracy}\n", "metric.name: must be one of test_acc, test_loss, train_acc, train_loss (got 'accuracy')"),
         ("parameters:\n  seq_len: {value: 25}\n", "the configuration seq_len = 25 cannot run: seq_len: must be a multiple of bptt_t"),
         ("parameters:\n  hidden: {value: 65536}\n  batch: {value: 100000}\n", "hidden: this trial needs about"),
@@ -168,7 +168,8 @@ struct Rogue {
             case 0: return WireMessage.metrics(trial: trial, attempt: attempt, sequence: random.nextBelow(3), records: records).encode()
             case 1: return WireMessage.done(trial: trial, attempt: attempt, batches: random.nextBelow(3), outcome: TrialOutcome(status: .completed)).encode()
             case 2: return WireMessage.failed(trial: trial, attempt: attempt, error: "nope").encode()
-            case 3: return WireMessage.assign(trial: trial, attempt: attempt, configuration: "{}").encode()
+            case 3: return WireMessage.assign(trial: trial, attempt: attempt, configuration: "{}", until: 0, checkpointEvery: 0, resumeEpoch: 0,
+                                                resumeChunks: 0).encode()
             case 4: return WireMessage.cancel(trial: trial, attempt: attempt).encode()
             case 5: return WireMessage.heartbeat.encode()
             case 6: return WireMessage.shutdown(reason: "bye").encode()

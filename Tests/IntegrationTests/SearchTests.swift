@@ -186,6 +186,9 @@ import TrialFarm
             min: 0
             max: 0.5
             q: 0.1
+        early_terminate:
+          type: hyperband
+          min_iter: 3
         command:
           - ${env}
           - ${interpreter}

@@ -91,7 +91,7 @@ import Testing
     static func trained<T: Scalar>(_ config: TrialConfig, _: T.Type, forcedWeight: Double? = nil) -> [T] {
         let trainer = Trainer<T, EchoTask>(config: config, task: EchoTask(config))
         trainer.lagWeights.forcedWeight = forcedWeight
-        _ = trainer.run(shouldStop: { false }) { _ in }
+        _ = try! trainer.run(shouldStop: { false }) { _ in }
         return trainer.network.parameters.array
     }
 

@@ -157,7 +157,7 @@ import Testing
                 theta[i] -= 3e-4 * g / (abs(g) + 1e-8)
             }
         }
-        let outcome = trainer.run(shouldStop: { true }) { _ in }
+        let outcome = try trainer.run(shouldStop: { true }) { _ in }
         #expect(outcome.steps == 1)
         #expect(relativeDifference(trainer.network.parameters.array, theta) <= 1e-12)
         #expect(trainer.optimizers.count == 4 && trainer.optimizers.allSatisfy { $0.steps == 1 })

@@ -53,7 +53,7 @@ import TrainingCore
         func join(_ worker: String) throws -> (trial: UInt64, attempt: Int)? {
             try receive(.hello(host: worker, pid: 1, version: DepthFarmVersion.current), from: worker)
             return try receive(.ready, from: worker).compactMap { _, message in
-                if case .assign(let trial, let attempt, _) = message { (trial: trial, attempt: attempt) } else { nil }
+                if case .assign(let trial, let attempt, _, _, _, _, _) = message { (trial: trial, attempt: attempt) } else { nil }
             }.first
         }
 
@@ -80,7 +80,7 @@ import TrainingCore
         let welcome = try f.receive(.hello(host: "a", pid: 1, version: DepthFarmVersion.current), from: "a")
         #expect(welcome.count == 1 && welcome[0].1 == .welcome(session: 42, heartbeatMilliseconds: 1000, liveness: 3))
         let assigned = try f.receive(.ready, from: "a")
-        guard case .assign(let trial, 1, let configuration) = assigned.first?.1 else { Issue.record("no ASSIGN"); return }
+        guard case .assign(let trial, 1, let configuration, 0, 0, 0, 0) = assigned.first?.1 else { Issue.record("no ASSIGN"); return }
         #expect(trial == f.store.plan.trials[0].id)
         #expect(try TrialConfig(flatJSON: configuration) == f.store.plan.config(of: f.store.plan.trials[0]))
     }
@@ -119,7 +119,7 @@ import TrainingCore
         #expect(f.log.contains("worker a/1 is silent for 3 heartbeats: dropped"))
         let given = try f.receive(.ready, from: "b")
         // The lost attempt runs before any new trial.
-        #expect(given.count == 1 && given[0].1 == .assign(trial: trial, attempt: 2, configuration: f.state.configurationJSON(of: f.store.plan.trials[0])))
+        #expect(given.count == 1 && given[0].1 == .assign(trial: trial, attempt: 2, configuration: f.state.configurationJSON(of: f.store.plan.trials[0]), until: 0, checkpointEvery: 0, resumeEpoch: 0, resumeChunks: 0))
         try f.complete(trial, attempt: first, from: "a")  // the dead worker's late result
         try f.complete(trial, attempt: 2, from: "b")
         // The dead worker is a stranger now: its METRICS and DONE are refused.
@@ -135,7 +135,7 @@ import TrainingCore
         let (trial, first) = try #require(try f.join("a"))
         try f.receive(.failed(trial: trial, attempt: first, error: "boom"), from: "a")
         let again = try f.receive(.ready, from: "a")
-        #expect(again.first?.1 == .assign(trial: trial, attempt: 2, configuration: f.state.configurationJSON(of: f.store.plan.trials[0])))
+        #expect(again.first?.1 == .assign(trial: trial, attempt: 2, configuration: f.state.configurationJSON(of: f.store.plan.trials[0]), until: 0, checkpointEvery: 0, resumeEpoch: 0, resumeChunks: 0))
         try f.receive(.failed(trial: trial, attempt: 2, error: "boom again"), from: "a")
         #expect(f.state.counts.failed == 1 && f.state.counts.pending == 3)
         #expect(try f.journal() == ["failed\t\(SweepPlan.hex(trial))\t2\t2\tboom again\t\t\(f.store.finished[0]!.started)\t\(f.store.finished[0]!.finished)"])
@@ -148,7 +148,7 @@ import TrainingCore
         try f.receive(.done(trial: trial, attempt: attempt, batches: 2, outcome: TrialOutcome(status: .completed)), from: "a")
         #expect(f.state.trials[0].failures == 1 && f.state.retries.count == 1)
         let retry = try f.receive(.ready, from: "a")
-        #expect(retry.first?.1 == .assign(trial: trial, attempt: 2, configuration: f.state.configurationJSON(of: f.store.plan.trials[0])))
+        #expect(retry.first?.1 == .assign(trial: trial, attempt: 2, configuration: f.state.configurationJSON(of: f.store.plan.trials[0]), until: 0, checkpointEvery: 0, resumeEpoch: 0, resumeChunks: 0))
         try f.receive(.bye(reason: "leaving"), from: "a")
         #expect(f.state.trials[0].failures == 1 && f.state.retries.count == 1 && f.state.workers.isEmpty)
     }

@@ -31,14 +31,18 @@ import TrainingCore
         .done(trial: 42, attempt: 1, batches: 0, outcome: TrialOutcome(status: .completed)),
         .failed(trial: 7, attempt: 3, error: "cannot run this configuration:\nhidden: must be in 1 … 65536"),
         .bye(reason: "SIGTERM"), .welcome(session: .max, heartbeatMilliseconds: 1000, liveness: 3),
-        .assign(trial: 9, attempt: 1, configuration: TrialConfig().canonicalJSON()), .cancel(trial: 9, attempt: 1),
+        .assign(trial: 9, attempt: 1, configuration: TrialConfig().canonicalJSON(), until: 0, checkpointEvery: 0, resumeEpoch: 0, resumeChunks: 0),
+        .assign(trial: 9, attempt: 2, configuration: "{}", until: 3, checkpointEvery: 1, resumeEpoch: 2, resumeChunks: 4),
+        .resume(trial: 9, attempt: 2, index: 3, bytes: [1, 2, 3]),
+        .checkpoint(trial: 9, attempt: 2, epoch: 3, index: 0, count: 2, bytes: Array(repeating: 7, count: 1000)),
+        .cancel(trial: 9, attempt: 1),
         .shutdown(reason: "the sweep is complete"),
     ]
 
     @Test("every message survives encoding and decoding", arguments: messages)
     func roundTrip(_ message: WireMessage) throws {
         let frames = message.encode()
-        #expect(frames[0] == Array("depthfarm/1".utf8) && frames[1] == Array(message.command.utf8))
+        #expect(frames[0] == Array("depthfarm/2".utf8) && frames[1] == Array(message.command.utf8))
         let decoded = try WireMessage.decode(frames)
         if case .metrics(_, _, _, let a) = message, case .metrics(_, _, _, let b) = decoded {
             #expect(a == b)  // NaN payloads compare by bytes
@@ -62,8 +66,13 @@ import TrainingCore
     static let rejected: [([[UInt8]], String)] = [
         ([], "too few frames"),
         ([Array("depthfarm/1".utf8)], "too few frames"),
-        ([Array("depthfarm/2".utf8)] + hello.dropFirst(), "wrong protocol or version"),
+        ([Array("depthfarm/1".utf8)] + hello.dropFirst(), "wrong protocol or version"),
         ([Array("zmtp".utf8)] + hello.dropFirst(), "wrong protocol or version"),
+        (WireMessage.done(trial: 1, attempt: 1, batches: 0, outcome: TrialOutcome(status: .pruned)).encode(), "DONE: status 'pruned'"),
+        (WireMessage.checkpoint(trial: 1, attempt: 1, epoch: 1, index: 2, count: 2, bytes: [1]).encode(), "CHECKPOINT: piece 2 of 2, 1 bytes"),
+        (WireMessage.checkpoint(trial: 1, attempt: 1, epoch: 1, index: 0, count: 1, bytes: [UInt8](repeating: 0, count: 200_001)).encode(),
+         "CHECKPOINT: piece 0 of 1, 200001 bytes"),
+        (WireMessage.resume(trial: 1, attempt: 1, index: 0, bytes: []).encode(), "RESUME: 0 bytes"),
         ([hello[0], Array("LAUNCH".utf8)], "unknown command"),
         (Array(hello.dropLast()), "HELLO: 2 fields instead of 3"),
         (hello + [[1]], "HELLO: 4 fields instead of 3"),

@@ -105,6 +105,14 @@ import TrainingCore
         #expect(other.trials != first.trials)
     }
 
+    @Test("a grid enumerates int_uniform and q_uniform as W&B's grid does")
+    func gridOfDistributions() throws {
+        let text = "parameters:\n  hidden: {distribution: int_uniform, min: 4, max: 6}\n  clip: {distribution: q_uniform, min: 0.5, max: 2, q: 0.5}\n"
+        let plan = try SweepPlan(try Sweep.parse(text, source: "g.yaml"))
+        #expect(plan.configurations.map { "\($0.hidden) \($0.clip)" } == ["4 0.5", "4 1.0", "4 1.5", "5 0.5", "5 1.0", "5 1.5", "6 0.5", "6 1.0", "6 1.5"])
+        #expect(SweepPlan.trialCount(plan.sweep) == 9)
+    }
+
     @Test("the resolved sweep file reads back to the same plan")
     func resolvedRoundTrip() throws {
         for text in [Self.grid, Self.random] {
@@ -147,7 +155,7 @@ import TrainingCore
          "parameters.task.min: must be one of echo | remember-first | copy | adding (got '1')"),
         ("method: random\nparameters:\n  hidden: {values: [4]}\n", "samples: random search needs samples"),
         ("samples: 3\nparameters:\n  hidden: {values: [4]}\n", "samples: only random and bayes searches draw samples (method is grid)"),
-        ("method: annealing\n", "s.yaml:1: method: must be grid, random or bayes (got 'annealing')"),
+        ("method: annealing\n", "s.yaml:1: method: must be grid, random, bayes or race (got 'annealing')"),
         ("seeds: [0, 1, 1]\n", "s.yaml:1: seeds[2]: duplicate seed 1"),
         ("seeds: [0, -1]\n", "seeds[1]: must be an integer in 0 … 2^64 − 1 (got '-1')"),
         ("seeds: {count: 0}\n", "seeds.count: must be in 1 … 1000000 (got 0)"),
@@ -155,7 +163,7 @@ import TrainingCore
         ("metric: {name: accuracy}\n", "metric.name: must be one of test_acc, test_loss, train_acc, train_loss (got 'accuracy')"),
         ("metric: {name: test_acc, goal: up}\n", "metric.goal: must be maximize or minimize (got 'up')"),
         ("programme: train.py\n",
-         "s.yaml:1: programme: unknown key (expected one of name, description, method, samples, run_cap, sample_seed, seeds, metric, parameters, grid_over, bayes)"),
+         "s.yaml:1: programme: unknown key (expected one of name, description, method, samples, run_cap, sample_seed, seeds, metric, parameters, grid_over, bayes, early_terminate, race)"),
         ("- a\n- b\n", "s.yaml:1: expected a mapping with a parameters section"),
         ("parameters:\n  hidden: {values: [4, 8\n", "s.yaml: line 3"),
         ("parameters: [hidden]\n", "parameters: expected a mapping of parameter names, got a list"),

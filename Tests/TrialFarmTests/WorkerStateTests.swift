@@ -54,7 +54,7 @@ import TrainingCore
     }
 
     static func assign(_ trial: UInt64, attempt: Int = 1) -> WireMessage {
-        .assign(trial: trial, attempt: attempt, configuration: "{}")
+        .assign(trial: trial, attempt: attempt, configuration: "{}", until: 0, checkpointEvery: 0, resumeEpoch: 0, resumeChunks: 0)
     }
 
     static func done(_ trial: UInt64, attempt: Int = 1) -> [[UInt8]] {
