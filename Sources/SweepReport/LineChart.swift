@@ -7,6 +7,8 @@ struct LineChart {
         var name: String
         var color: String
         var points: [SeriesPoint]
+        /// Whether the legend names it (a chart of many alike curves names one for all).
+        var inLegend = true
     }
 
     /// Unique within the page (the chart's clip path is named after it).
@@ -23,6 +25,8 @@ struct LineChart {
     var integerX = false
     /// Marks every point (for curves of few points, like per-epoch ones).
     var markers = false
+    /// Where dashed vertical lines mark the x axis (early stopping's rungs).
+    var xMarks: [Double] = []
     /// A sentence under the chart.
     var note: String?
 
@@ -36,14 +40,14 @@ struct LineChart {
     }
 
     var html: String {
-        let curves = series.map { Series(name: $0.name, color: $0.color, points: drawable($0.points)) }.filter { !$0.points.isEmpty }
+        let curves = series.map { Series(name: $0.name, color: $0.color, points: drawable($0.points), inLegend: $0.inLegend) }.filter { !$0.points.isEmpty }
         var text = "<figure class=\"chart\" id=\"\(id)\">\n<h3>\(HTML.escape(title))</h3>\n"
         if curves.isEmpty {
             text += "<p class=\"empty\">No data yet.</p>\n"
         } else {
             text += svg(curves)
             text += "<div class=\"legend\">"
-            for curve in curves {
+            for curve in curves where curve.inLegend {
                 text += "<span><i style=\"border-color:\(curve.color)\"></i>\(HTML.escape(curve.name))</span>"
             }
             text += "</div>\n"
@@ -70,6 +74,7 @@ struct LineChart {
         text += "<g class=\"grid\">"
         for tick in x.ticks { text += "<line x1=\"\(f(x.position(tick)))\" y1=\"\(f(plotTop))\" x2=\"\(f(x.position(tick)))\" y2=\"\(f(plotBottom))\"/>" }
         for tick in y.ticks { text += "<line x1=\"\(f(plotLeft))\" y1=\"\(f(y.position(tick)))\" x2=\"\(f(plotRight))\" y2=\"\(f(y.position(tick)))\"/>" }
+        for mark in xMarks { text += "<line class=\"mark\" x1=\"\(f(x.position(mark)))\" y1=\"\(f(plotTop))\" x2=\"\(f(x.position(mark)))\" y2=\"\(f(plotBottom))\"/>" }
         text += "</g>\n<g class=\"ticks\">"
         for tick in x.ticks {
             text += "<text x=\"\(f(x.position(tick)))\" y=\"\(f(plotBottom + 17))\" text-anchor=\"middle\">\(HTML.escape(x.label(tick)))</text>"

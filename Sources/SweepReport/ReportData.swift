@@ -30,6 +30,9 @@ struct ReportData {
     var ranked: [RunningStatistics?]
     /// Per configuration: its trials by status.
     let configurationCounts: [TrialCounts]
+    /// With early stopping, per configuration: the sweep's metric by epoch over its completed and
+    /// pruned trials (the evidence its rungs were decided on).
+    var rungCurves: [[Int: RunningStatistics]] = []
 
     static let epochMetrics: [Metric] = [.testAccuracy, .trainLoss, .testLoss, .trainAccuracy]
     static let windowMetrics: [Metric] = [.trainLoss, .gradCosine, .gradNorm, .weightHHFirstMomentNorm,
@@ -53,6 +56,15 @@ struct ReportData {
         }
         ranked = [RunningStatistics?](repeating: nil, count: plan.configurations.count)
         configurationCounts = store.countsByConfiguration()
+        if plan.sweep.earlyTerminate != nil {
+            rungCurves = Array(repeating: [:], count: plan.configurations.count)
+            for (index, trial) in plan.trials.enumerated() where [.completed, .pruned].contains(store.status(index)) {
+                try store.forEachRecord(of: index, perEpochOnly: true) { record in
+                    guard record.metric == plan.sweep.metric, record.lag == nil else { return }
+                    rungCurves[Int(trial.configuration)][record.epoch, default: RunningStatistics()].add(record.value)
+                }
+            }
+        }
 
         for (index, trial) in plan.trials.enumerated() where store.status(index) == .completed {
             let configuration = Int(trial.configuration), series = seriesOfConfiguration[configuration]
@@ -97,7 +109,7 @@ struct ReportData {
         let counts = configurationCounts.indices.filter { seriesOfConfiguration[$0] == series }.map { configurationCounts[$0] }
             .reduce(TrialCounts(), +)
         var parts = ["\(counts.completed) completed"]
-        for (n, word) in [(counts.diverged, "diverged"), (counts.failed, "failed"), (counts.pending, "not finished")] where n > 0 {
+        for (n, word) in [(counts.diverged, "diverged"), (counts.pruned, "pruned"), (counts.failed, "failed"), (counts.pending, "not finished")] where n > 0 {
             parts.append("\(n) \(word)")
         }
         return parts.joined(separator: ", ")

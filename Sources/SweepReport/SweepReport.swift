@@ -15,7 +15,13 @@ public enum SweepReport {
         public var groupBy: String?
         /// The moving average of the gradient cosines, in training windows.
         public var smoothingWindows = 20
-        public init(groupBy: String? = nil) { self.groupBy = groupBy }
+        /// Whether the sweep still runs; nil: whether the folder's journal is locked (a coordinator
+        /// writing a report of its own folder at its end says false).
+        public var running: Bool?
+        public init(groupBy: String? = nil, running: Bool? = nil) {
+            self.groupBy = groupBy
+            self.running = running
+        }
     }
 
     /// Writes the report of the sweep in `folder` to `destination`, atomically.
@@ -29,14 +35,14 @@ public enum SweepReport {
         }
         let store = try ResultStore(folder: folder, plan: plan, readOnly: true)
         let data = try ReportData(store: store, groupBy: options.groupBy)
-        let page = html(data, counts: store.counts, seconds: store.elapsedSeconds,
-                        running: Journal.isInUse(folder: folder), options: options)
+        let page = html(data, counts: store.counts, decisions: store.decisions, seconds: store.elapsedSeconds,
+                        running: options.running ?? Journal.isInUse(folder: folder), options: options)
         let file = try BufferedFile(temporaryFor: destination)
         file.write(page)
         try file.commit(to: destination)
     }
 
-    static func html(_ data: ReportData, counts: TrialCounts, seconds: Double, running: Bool, options: Options) -> String {
+    static func html(_ data: ReportData, counts: TrialCounts, decisions: [SearchDecision], seconds: Double, running: Bool, options: Options) -> String {
         let plan = data.plan
         let total = plan.trials.count
         let state = running ? "running: partial results" : counts.pending > 0 ? "not finished (interrupted?): partial results" : "finished"
@@ -58,9 +64,10 @@ public enum SweepReport {
             """
         // Overview.
         page += "<section id=\"overview\">\n<h2>Overview</h2>\n<table class=\"facts\">\n"
-        let facts: [(String, String)] = [
-            ("Trials", "\(total) (\(plan.configurations.count) configuration\(plan.configurations.count == 1 ? "" : "s") × \(plan.sweep.seeds.count) seed\(plan.sweep.seeds.count == 1 ? "" : "s"))"),
-            ("Completed", String(counts.completed)), ("Diverged", String(counts.diverged)), ("Failed", String(counts.failed)),
+        var facts: [(String, String)] = [
+            ("Trials", trialsFact(plan)),
+            ("Completed", String(counts.completed)), ("Diverged", String(counts.diverged)),
+            ("Pruned", "\(counts.pruned) (stopped early at a rung; kept out of the statistics)"), ("Failed", String(counts.failed)),
             ("Not finished", String(counts.pending)),
             ("Wall time", "\(Coordinator.duration(seconds)) (first trial's start to last trial's end)"),
             ("Varied", plan.variedParameters.isEmpty ? "nothing" : plan.variedParameters.map { name in
@@ -69,11 +76,14 @@ public enum SweepReport {
             }.joined(separator: "; ")),
             ("Curves", options.groupBy.map { "one per value of \($0), its configurations' trials averaged together" } ?? "one per configuration"),
         ]
+        if plan.sweep.earlyTerminate == nil { facts.removeAll { $0.0 == "Pruned" } }
         for (name, value) in facts { page += "<tr><th>\(HTML.escape(name))</th><td>\(HTML.escape(value))</td></tr>\n" }
         page += "</table>\n" + leaderboard(data) + "</section>\n"
 
-        // Learning curves.
         var charts = ChartNumbering()
+        page += search(data, decisions: decisions, charts: &charts)
+
+        // Learning curves.
         let series = data.seriesNames.indices
         let name = { (s: Int) in "\(data.seriesNames[s]) (\(data.counts(s)))" }
         /// One curve per series, in its category's colour.
@@ -155,6 +165,70 @@ public enum SweepReport {
         return page
     }
 
+    /// "12 (4 configurations × 3 seeds)", or for a race, which runs each configuration on as many
+    /// seeds as it survives, "30 (8 configurations, up to 6 seeds each)".
+    static func trialsFact(_ plan: SweepPlan) -> String {
+        let (configurations, seeds) = (plan.configurations.count, plan.sweep.seeds.count)
+        let plural = { (n: Int, word: String) in "\(n) \(word)\(n == 1 ? "" : "s")" }
+        return configurations * seeds == plan.trials.count
+            ? "\(plan.trials.count) (\(plural(configurations, "configuration")) × \(plural(seeds, "seed")))"
+            : "\(plan.trials.count) (\(plural(configurations, "configuration")), up to \(plural(seeds, "seed")) each)"
+    }
+
+    /// How a search spent its trials, for searches that decide on configurations: early
+    /// stopping's rung plot (each configuration's metric by epoch, the pruned ones grey where they
+    /// stopped), a race's configurations alive per seed block, and every decision, as decisions.csv
+    /// lists them. Empty for searches that run every trial to its end.
+    static func search(_ data: ReportData, decisions: [SearchDecision], charts: inout ChartNumbering) -> String {
+        let plan = data.plan, sweep = plan.sweep
+        guard sweep.earlyTerminate != nil || sweep.method == .race else { return "" }
+        let indexOf = Dictionary(plan.configurationIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let label = { (configuration: Int) in data.seriesNames[data.seriesOfConfiguration[configuration]] }
+        var text = "<section id=\"search\">\n<h2>Search</h2>\n<div class=\"charts\">\n"
+        if let settings = sweep.earlyTerminate {
+            let rungs = HyperbandSchedule(settings, epochs: sweep.epochs).rungs
+            let prunedAt = Dictionary(decisions.filter { $0.event == .pruned }.compactMap { decision in
+                indexOf[decision.configuration].flatMap { c in decision.epoch.map { (c, $0) } }
+            }, uniquingKeysWith: min)
+            var kept = 0
+            var curves: [LineChart.Series] = []
+            // Grey first, so the configurations that went on are drawn over them.
+            for configuration in plan.configurations.indices where prunedAt[configuration] != nil {
+                curves.append(LineChart.Series(name: "pruned at a rung (\(prunedAt.count) configurations)", color: "#b4b4b4",
+                                               points: ReportData.points(data.rungCurves[configuration]).map { SeriesPoint(x: $0.x, y: $0.y) },
+                                               inLegend: curves.isEmpty))
+            }
+            for configuration in plan.configurations.indices where prunedAt[configuration] == nil {
+                curves.append(LineChart.Series(name: label(configuration), color: Palette.category(kept),
+                                               points: ReportData.points(data.rungCurves[configuration]).map { SeriesPoint(x: $0.x, y: $0.y) }))
+                kept += 1
+            }
+            text += LineChart(id: charts.next(), title: "Early stopping: \(sweep.metric.rawValue) per epoch, by configuration",
+                              xLabel: "epoch", yLabel: "\(sweep.metric.rawValue) (mean across seeds)", series: curves,
+                              integerX: true, markers: true, xMarks: rungs.map(Double.init),
+                              note: "Each configuration's mean across the seeds it ran; grey ones were pruned at the rung (dashed) where their line ends. Rungs decide on the sweep's aggregate (\(sweep.aggregate.rawValue)) of the seeds at the rung's epoch.").html
+        }
+        if sweep.method == .race {
+            let seeds = data.configurationCounts.map(\.total)
+            let points = (1...max(1, seeds.max() ?? 1)).map { k in SeriesPoint(x: Double(k), y: Double(seeds.filter { $0 >= k }.count)) }
+            text += LineChart(id: charts.next(), title: "Race: configurations alive per seed block", xLabel: "seed block (seeds run)",
+                              yLabel: "configurations running it",
+                              series: [LineChart.Series(name: "configurations that ran this many seeds", color: Palette.category(0), points: points)],
+                              integerX: true, markers: true,
+                              note: "After each block of one seed per alive configuration, the test (\(sweep.race.test.rawValue), α = \(sweep.race.alpha)) eliminates the beaten; from seed \(sweep.race.firstTest) on.").html
+        }
+        text += "</div>\n<h3>Decisions</h3>\n"
+        if decisions.isEmpty { return text + "<p class=\"empty\">None yet.</p>\n</section>\n" }
+        text += "<table class=\"board\">\n<tr><th>configuration</th><th>event</th><th>seeds</th><th>epoch</th><th>test</th><th>p-value</th></tr>\n"
+        for decision in decisions {
+            guard let configuration = indexOf[decision.configuration] else { continue }
+            let cells = [label(configuration), decision.event.rawValue, decision.seeds.map(String.init) ?? "", decision.epoch.map(String.init) ?? "",
+                         decision.test, decision.pValue.map { String(format: "%.3g", $0) } ?? ""]
+            text += "<tr>" + cells.map { "<td>\(HTML.escape($0))</td>" }.joined() + "</tr>\n"
+        }
+        return text + "</table>\n</section>\n"
+    }
+
     /// The leaderboard, computed from the trials read (leaderboard.csv may be older while the sweep runs).
     static func leaderboard(_ data: ReportData) -> String {
         let plan = data.plan
@@ -163,7 +237,8 @@ public enum SweepReport {
         var text = "<h3>Leaderboard: \(HTML.escape(plan.sweep.metric.rawValue)) at the last epoch\(epochs.count == 1 ? " (\(epochs.first!))" : ""), "
             + "\(plan.sweep.goal == .maximize ? "highest" : "lowest") first</h3>\n<table class=\"board\">\n<tr><th>rank</th>"
         for name in plan.variedParameters { text += "<th>\(HTML.escape(name))</th>" }
-        text += "<th>mean</th><th>95% CI</th><th>std</th><th>n</th><th>diverged</th><th>failed</th></tr>\n"
+        let pruning = plan.sweep.earlyTerminate != nil
+        text += "<th>mean</th><th>95% CI</th><th>std</th><th>n</th><th>diverged</th><th>failed</th>\(pruning ? "<th>pruned</th>" : "")</tr>\n"
         let number = { (value: Double) in String(format: "%.4g", value) }
         for (rank, configuration) in order.enumerated() {
             let config = plan.configurations[configuration]
@@ -174,7 +249,7 @@ public enum SweepReport {
             let counts = data.configurationCounts[configuration]
             text += "<td>\(statistics.map { number($0.mean) } ?? "")</td><td>\(interval)</td>"
                 + "<td>\(statistics?.standardDeviation.map(number) ?? "")</td><td>\(counts.completed)</td>"
-                + "<td>\(counts.diverged)</td><td>\(counts.failed)</td></tr>\n"
+                + "<td>\(counts.diverged)</td><td>\(counts.failed)</td>\(pruning ? "<td>\(counts.pruned)</td>" : "")</tr>\n"
         }
         return text + "</table>\n"
     }
@@ -205,7 +280,7 @@ public enum SweepReport {
         figure.chart svg { width: 100%; height: auto; display: block; }
         figure.chart figcaption, .empty { color: #555; font-size: 0.85rem; }
         svg text { font-family: inherit; fill: #333; font-size: 13px; } svg .axis { font-size: 14px; fill: #1b1b1b; }
-        svg .grid line { stroke: #e6e6e6; stroke-width: 1; } svg .frame { fill: none; stroke: #888; stroke-width: 1; }
+        svg .grid line { stroke: #e6e6e6; stroke-width: 1; } svg .grid line.mark { stroke: #8a8a8a; stroke-dasharray: 5 4; } svg .frame { fill: none; stroke: #888; stroke-width: 1; }
         svg .line { fill: none; stroke-width: 2; stroke-linejoin: round; } svg .band { opacity: 0.18; stroke: none; }
         .legend { display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; font-size: 0.85rem; margin: 0.2rem 0 0.2rem 3rem; }
         .legend i { display: inline-block; width: 1.4em; border-top: 4px solid; vertical-align: middle; margin-right: 0.35em; }

@@ -12,13 +12,27 @@ public enum ResolvedSweep {
         text += "name: \(scalar(sweep.name))\n"
         if let description = sweep.description { text += "description: \(scalar(description))\n" }
         text += "method: \(sweep.method.rawValue)\n"
-        if sweep.method != .grid { text += "samples: \(sweep.samples)\nsample_seed: \(sweep.sampleSeed)\n" }
+        if sweep.method != .grid {
+            // A race over a grid draws no samples.
+            if sweep.samples > 0 { text += "samples: \(sweep.samples)\n" }
+            text += "sample_seed: \(sweep.sampleSeed)\n"
+        }
         text += "seeds: [\(sweep.seeds.map(String.init).joined(separator: ", "))]\n"
         text += "metric: {name: \(sweep.metric.rawValue), goal: \(sweep.goal.rawValue), aggregate: \(sweep.aggregate.rawValue)"
             + (sweep.target.map { ", target: \($0)" } ?? "") + "}\n"
         if !sweep.gridOver.isEmpty { text += "grid_over: [\(sweep.gridOver.map(scalar).joined(separator: ", "))]\n" }
         if sweep.method == .bayes {
             text += "bayes: {startup: \(sweep.bayes.startup), generation: \(sweep.bayes.generation), candidates: \(sweep.bayes.candidates)}\n"
+        }
+        if sweep.method == .race {
+            let race = sweep.race
+            text += "race: {first_test: \(race.firstTest), test: \(race.test.rawValue), alpha: \(race.alpha), iterations: \(race.iterations)}\n"
+            if let runCap = sweep.runCap { text += "run_cap: \(runCap)\n" }
+        }
+        if let early = sweep.earlyTerminate {
+            let keys = [("min_iter", early.minIter), ("max_iter", early.maxIter), ("s", early.s), ("brackets", early.brackets)]
+                .compactMap { key, value in value.map { "\(key): \($0)" } }
+            text += "early_terminate: {type: hyperband, \((keys + ["eta: \(early.eta)", "strict: \(early.strict)"]).joined(separator: ", "))}\n"
         }
         text += "parameters:\n"
         if sweep.parameters.isEmpty { text.removeLast(); text += " {}\n" }

@@ -134,7 +134,8 @@ public final class ResultStore: TrialRegistry {
         for (number, proposal) in contents.proposals.enumerated() {
             guard let config = try? TrialConfig(flatJSON: proposal.configuration),
                   let trials = self.plan.add(config, draw: proposal.draw, cell: proposal.cell, seeds: proposal.seeds),
-                  self.plan.configurationIDs.last == proposal.configurationID
+                  // A new configuration, or new seeds of one already there (a race's next block).
+                  self.plan.configurationIDs[Int(self.plan.trials[trials.lowerBound].configuration)] == proposal.configurationID
             else { throw InputError(path, "configuration \(number + 1) of the journal is damaged or repeated") }
             recorded.append((proposal, trials))
         }
@@ -184,8 +185,10 @@ public final class ResultStore: TrialRegistry {
         guard let trials = plan.add(config, draw: draw, cell: cell, seeds: seeds) else { return nil }
         for index in trials { indexOfTrial[plan.trials[index].id] = index }
         finished.append(contentsOf: [Journal.Entry?](repeating: nil, count: trials.count))
-        uncommittedProposals.append(Journal.Proposal(draw: draw, cell: cell, configurationID: plan.configurationIDs.last!, seeds: seeds,
-                                                     configuration: plan.configurations.last!.canonicalJSON(includingSeed: false)))
+        // A new configuration, or new seeds of one already there (a race's next block).
+        let configuration = Int(plan.trials[trials.lowerBound].configuration)
+        uncommittedProposals.append(Journal.Proposal(draw: draw, cell: cell, configurationID: plan.configurationIDs[configuration], seeds: seeds,
+                                                     configuration: plan.configurations[configuration].canonicalJSON(includingSeed: false)))
         return trials
     }
 

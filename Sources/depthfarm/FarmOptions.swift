@@ -65,22 +65,24 @@ struct FarmOptions: ParsableArguments {
     }
 }
 
-/// Writes `folder`'s report.html if `--report` asked for it, and says where; a failure to write it
-/// is reported but does not change the sweep's outcome.
-func writeReport(_ farm: FarmOptions, folder: String, console: Console) {
-    guard farm.report else { return }
+/// Writes `folder`'s report.html if `--report` asked for it, and says where; false if it was asked
+/// for and could not be written (the results stand; the exit status says the report is missing).
+func writeReport(_ farm: FarmOptions, folder: String, console: Console) -> Bool {
+    guard farm.report else { return true }
     let destination = folder + "/report.html"
     do {
-        try SweepReport.write(folder: folder, to: destination)
+        try SweepReport.write(folder: folder, to: destination, options: SweepReport.Options(running: false))
         console.line("report: \(destination)")
+        return true
     } catch {
         console.line("error: the report could not be written: \(error)")
+        return false
     }
 }
 
-/// The exit status of a finished sweep command: interrupted 128 + signal, any failed trial 1,
-/// otherwise 0.
-func exitStatus(_ report: CoordinatorReport) -> ExitCode {
+/// The exit status of a finished sweep command: interrupted 128 + signal, any failed trial or a
+/// requested report not written 1, otherwise 0.
+func exitStatus(_ report: CoordinatorReport, reportWritten: Bool) -> ExitCode {
     if report.interrupted { return ExitCode(128 + (Interruption.signal == 0 ? 2 : Interruption.signal)) }
-    return report.counts.failed > 0 ? .failure : .success
+    return report.counts.failed > 0 || !reportWritten ? .failure : .success
 }

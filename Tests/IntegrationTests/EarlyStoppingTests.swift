@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 import TrainingCore
 import TrialFarm
+@testable import SweepReport
 
 /// Hyperband and racing end to end: the real binary, real processes and sockets.
 @Suite(.serialized) struct PruningTests {
@@ -39,7 +40,7 @@ import TrialFarm
     func determinism(_ text: String) throws {
         let folder = TemporaryFolder()
         let sweep = try folder.write("sweep.yaml", text)
-        #expect(try runDepthFarm(["run", sweep, "--out", folder.file("one"), "--workers", "1"]).status == 0)
+        #expect(try runDepthFarm(["run", sweep, "--out", folder.file("one"), "--workers", "1", "--report"]).status == 0)
         let three = try runDepthFarm(["run", sweep, "--out", folder.file("three"), "--workers", "3"])
         #expect(three.status == 0, "\(three.standardError)")
         #expect(try SearchTests.trialsWithoutTiming(folder.file("one")) == SearchTests.trialsWithoutTiming(folder.file("three")))
@@ -47,7 +48,26 @@ import TrialFarm
         let decisions = try String(contentsOfFile: folder.file("one") + "/decisions.csv", encoding: .utf8)
         #expect(decisions == (try String(contentsOfFile: folder.file("three") + "/decisions.csv", encoding: .utf8)))
         let trials = try Fixtures.trials(folder.file("one"))
+        let report = try String(contentsOfFile: folder.file("one") + "/report.html", encoding: .utf8)
+        let plan = try ResultFolder.plan(folder.file("one"))
+        let data = try ReportData(store: ResultStore(folder: folder.file("one"), plan: plan, readOnly: true), groupBy: nil)
+        let decisionRows = decisions.split(separator: "\n").count - 1
+        #expect(report.components(separatedBy: "<tr><td>lr=").count - 1 == decisionRows, "the report lists every decision")
+        #expect(report.contains("sweep finished"))
         if text.contains("hyperband") {
+            // The rung plot: eight grey (pruned) curves under one legend entry, the rungs dashed, and
+            // each configuration's points the mean over its seeds of what trials.csv says it reached.
+            #expect(report.contains("Early stopping: test_acc per epoch") && report.contains("pruned at a rung (8 configurations)"))
+            #expect(report.components(separatedBy: "<polyline class=\"line\" stroke=\"#b4b4b4\"").count - 1 == 8)
+            #expect(report.components(separatedBy: "<line class=\"mark\"").count - 1 == 2)
+            #expect(report.contains("<th>Pruned</th><td>24 (") && report.contains("<th>failed</th><th>pruned</th>"))
+            for (configuration, config) in plan.configurations.enumerated() {
+                let reached = trials.filter { $0["lr"] == config.lr.description }
+                let last = Int(reached[0]["epochs_completed"]!)!
+                let mean = reached.map { Double($0["test_acc"]!)! }.reduce(0, +) / Double(reached.count)
+                #expect(data.rungCurves[configuration].keys.max() == last)
+                #expect(abs(data.rungCurves[configuration][last]!.mean - mean) < 1e-12)
+            }
             #expect(three.standardError.contains("27 trials: 3 completed, 0 diverged, 0 failed, 24 pruned, 0 not run"))
             #expect(Set(trials.filter { $0["status"] == "pruned" }.map { $0["epochs_completed"]! }) == ["1", "3"])
             #expect(decisions.split(separator: "\n").count == 1 + 8 && decisions.contains(",pruned,,1,hyperband bracket s=2,"))
@@ -63,6 +83,10 @@ import TrialFarm
         } else {
             #expect(decisions.contains(",eliminated,3,,friedman,") && decisions.contains(",survived,"))
             #expect(trials.count < 8 * 6 && trials.allSatisfy { $0["status"] == "completed" })
+            // Configurations alive per seed block: all 8 for the first three seeds, fewer after the first test.
+            #expect(report.contains("Race: configurations alive per seed block") && report.contains("<td>\(trials.count) (8 configurations, up to 6 seeds each)</td>"))
+            let alive = (1...6).map { k in data.configurationCounts.filter { $0.total >= k }.count }
+            #expect(alive[0...2] == [8, 8, 8] && alive[3] < 8 && alive == alive.sorted(by: >))
         }
     }
 
@@ -97,6 +121,35 @@ import TrialFarm
         #expect(try String(contentsOfFile: out + "/decisions.csv", encoding: .utf8)
                 == String(contentsOfFile: folder.file("undisturbed") + "/decisions.csv", encoding: .utf8))
         #expect((try? FileManager.default.contentsOfDirectory(atPath: out + "/checkpoints"))?.isEmpty ?? true)
+    }
+
+    @Test("a race whose coordinator is killed mid-block resumes to the same seed blocks and eliminations")
+    func raceResume() throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("sweep.yaml", Self.race)
+        #expect(try runDepthFarm(["run", sweep, "--out", folder.file("undisturbed"), "--workers", "2"]).status == 0)
+        let out = folder.file("out")
+        let endpoint = "tcp://127.0.0.1:\(freePort())"
+        let arguments = ["coordinator", sweep, "--bind", endpoint, "--out", out, "--heartbeat-ms", "200"]
+        let first = try BackgroundProcess(arguments, folder: folder, name: "first")
+        #expect(Fixtures.endpoint(of: first) != nil)
+        let workers = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "2"], folder: folder, name: "workers",
+                                            environment: ["DEPTHFARM_SLOW_WINDOW_MS": "5"])
+        // Into the second seed block: its trials were proposed (journaled) after the first block.
+        #expect(Fixtures.waitForFinished(out, count: 10))
+        first.signal(SIGKILL)
+        #expect(first.wait(timeout: 10) == 137)
+        let second = try BackgroundProcess(arguments, folder: folder, name: "second")
+        #expect(second.wait(timeout: 120) == 0, "\(second.standardError)")
+        #expect(workers.wait(timeout: 20) == 0)
+        #expect(try Fixtures.journaled(out).values.allSatisfy { $0 == 1 })
+        #expect(try SearchTests.trialsWithoutTiming(out).map { Array($0.prefix(4)) + Array($0.dropFirst(6)) }
+                == SearchTests.trialsWithoutTiming(folder.file("undisturbed")).map { Array($0.prefix(4)) + Array($0.dropFirst(6)) })
+        #expect(try String(contentsOfFile: out + "/decisions.csv", encoding: .utf8)
+                == String(contentsOfFile: folder.file("undisturbed") + "/decisions.csv", encoding: .utf8))
+        // Read back alone (summarize, report), the folder is the same search.
+        let summary = try runDepthFarm(["summarize", out])
+        #expect(summary.status == 0, "\(summary.standardError)")
     }
 
     static let bad: [(String, String)] = [

@@ -113,13 +113,29 @@ import TrainingCore
         #expect(SweepPlan.trialCount(plan.sweep) == 9)
     }
 
-    @Test("the resolved sweep file reads back to the same plan")
+    /// A search with every section that changes what it decides.
+    static let searches = [
+        "method: bayes\nsamples: 12\nsample_seed: 3\nseeds: [0, 1]\nmetric: {name: test_loss, aggregate: median, target: 0.5}\n"
+            + "bayes: {startup: 4, generation: 2, candidates: 8}\ngrid_over: [method]\n"
+            + "early_terminate: {type: hyperband, max_iter: 9, s: 2, eta: 2.5, strict: false, brackets: 1}\n"
+            + "parameters:\n  epochs: {value: 9}\n  method: {values: [bptt, bptd]}\n  lr: {distribution: log_uniform_values, min: 0.001, max: 0.1}\n",
+        "method: race\nrun_cap: 40\nseeds: {count: 6}\nrace: {first_test: 3, test: t-test, alpha: 0.1, iterations: 2}\n"
+            + "parameters:\n  lr: {values: [0.001, 0.01, 0.1]}\n",
+        "method: race\nsamples: 5\nseeds: {count: 5}\nparameters:\n  lr: {distribution: uniform, min: 0.001, max: 0.1}\n",
+        "early_terminate: {type: hyperband, min_iter: 1}\nparameters:\n  epochs: {value: 9}\n  lr: {values: [0.001, 0.01, 0.1]}\n",
+    ]
+
+    @Test("the resolved sweep file reads back to the same sweep: plan, ids and every search setting")
     func resolvedRoundTrip() throws {
-        for text in [Self.grid, Self.random] {
-            let plan = try SweepPlan(try Sweep.parse(text, source: "s"))
+        for text in [Self.grid, Self.random] + Self.searches {
+            let sweep = try Sweep.parse(text, source: "s")
+            let plan = try SweepPlan(sweep)
             let yaml = ResolvedSweep.yaml(plan)
-            let back = try SweepPlan(try Sweep.parse(yaml, source: "sweep.yaml"))
-            #expect(back.trials == plan.trials && back.sweepID == plan.sweepID)
+            let reread = try Sweep.parse(yaml, source: "sweep.yaml")
+            let back = try SweepPlan(reread)
+            #expect(back.trials == plan.trials && back.sweepID == plan.sweepID && back.studyID == plan.studyID, "\(yaml)")
+            #expect(reread.earlyTerminate == sweep.earlyTerminate && reread.race == sweep.race && reread.bayes == sweep.bayes)
+            #expect(reread.runCap == sweep.runCap && reread.samples == sweep.samples && reread.target == sweep.target)
             #expect(yaml.contains("sweep_id: \(plan.sweepID)"))
         }
     }

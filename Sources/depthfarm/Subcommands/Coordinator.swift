@@ -61,7 +61,6 @@ struct CoordinatorCommand: ParsableCommand {
         let report = try coordinator.run(shouldStop: { Interruption.requested })
         let (whole, fraction) = (clock.now - start).components
         for line in SweepSummary.lines(report.counts, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.line(line) }
-        writeReport(farm, folder: folder, console: console)
-        throw exitStatus(report)
+        throw exitStatus(report, reportWritten: writeReport(farm, folder: folder, console: console))
     }
 }

@@ -64,7 +64,6 @@ struct Run: ParsableCommand {
         local?.wait(timeout: 10)
         let (whole, fraction) = (clock.now - start).components
         for line in SweepSummary.lines(report.counts, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.line(line) }
-        writeReport(farm, folder: folder, console: console)
-        throw exitStatus(report)
+        throw exitStatus(report, reportWritten: writeReport(farm, folder: folder, console: console))
     }
 }
