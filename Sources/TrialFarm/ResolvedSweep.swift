@@ -18,22 +18,9 @@ public enum ResolvedSweep {
             text += "sample_seed: \(sweep.sampleSeed)\n"
         }
         text += "seeds: [\(sweep.seeds.map(String.init).joined(separator: ", "))]\n"
-        text += "metric: {name: \(sweep.metric.rawValue), goal: \(sweep.goal.rawValue), aggregate: \(sweep.aggregate.rawValue)"
-            + (sweep.target.map { ", target: \($0)" } ?? "") + "}\n"
         if !sweep.gridOver.isEmpty { text += "grid_over: [\(sweep.gridOver.map(scalar).joined(separator: ", "))]\n" }
-        if sweep.method == .bayes {
-            text += "bayes: {startup: \(sweep.bayes.startup), generation: \(sweep.bayes.generation), candidates: \(sweep.bayes.candidates)}\n"
-        }
-        if sweep.method == .race {
-            let race = sweep.race
-            text += "race: {first_test: \(race.firstTest), test: \(race.test.rawValue), alpha: \(race.alpha), iterations: \(race.iterations)}\n"
-            if let runCap = sweep.runCap { text += "run_cap: \(runCap)\n" }
-        }
-        if let early = sweep.earlyTerminate {
-            let keys = [("min_iter", early.minIter), ("max_iter", early.maxIter), ("s", early.s), ("brackets", early.brackets)]
-                .compactMap { key, value in value.map { "\(key): \($0)" } }
-            text += "early_terminate: {type: hyperband, \((keys + ["eta: \(early.eta)", "strict: \(early.strict)"]).joined(separator: ", "))}\n"
-        }
+        for (key, flow) in searchSettings(sweep) { text += "\(key): \(flow)\n" }
+        if sweep.method == .race, let runCap = sweep.runCap { text += "run_cap: \(runCap)\n" }
         text += "parameters:\n"
         if sweep.parameters.isEmpty { text.removeLast(); text += " {}\n" }
         for (name, specification) in sweep.parameters {
@@ -47,6 +34,27 @@ public enum ResolvedSweep {
             text += "  \(SweepPlan.hex(plan.configurationIDs[index])): {\(fields.joined(separator: ", "))}\n"
         }
         return text
+    }
+
+    /// The settings that decide what a search does with results, as flow mappings by key: the
+    /// metric, and those of bayes, race and early_terminate where they apply.
+    static func searchSettings(_ sweep: Sweep) -> [(key: String, flow: String)] {
+        var settings = [("metric", "{name: \(sweep.metric.rawValue), goal: \(sweep.goal.rawValue), aggregate: \(sweep.aggregate.rawValue)"
+                         + (sweep.target.map { ", target: \($0)" } ?? "") + "}")]
+        if sweep.method == .bayes {
+            let bayes = sweep.bayes
+            settings.append(("bayes", "{startup: \(bayes.startup), generation: \(bayes.generation), candidates: \(bayes.candidates)}"))
+        }
+        if sweep.method == .race {
+            let race = sweep.race
+            settings.append(("race", "{first_test: \(race.firstTest), test: \(race.test.rawValue), alpha: \(race.alpha), iterations: \(race.iterations)}"))
+        }
+        if let early = sweep.earlyTerminate {
+            let keys = [("min_iter", early.minIter), ("max_iter", early.maxIter), ("s", early.s), ("brackets", early.brackets)]
+                .compactMap { key, value in value.map { "\(key): \($0)" } }
+            settings.append(("early_terminate", "{type: hyperband, \((keys + ["eta: \(early.eta)", "strict: \(early.strict)"]).joined(separator: ", "))}"))
+        }
+        return settings
     }
 
     /// The `key: value` line of a resolved sweep file (`sweep_id`, `study_id`).

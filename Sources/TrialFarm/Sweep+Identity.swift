@@ -35,12 +35,16 @@ extension Sweep {
             compare("sample_seed", old.sampleSeed, sampleSeed) { "\($0)" }
             compare("grid_over", old.gridOver, gridOver) { "[\($0.joined(separator: ", "))]" }
         }
-        if method == .bayes && old.method == .bayes {
-            compare("metric", "\(old.metric.rawValue) \(old.goal.rawValue) \(old.aggregate.rawValue)",
-                    "\(metric.rawValue) \(goal.rawValue) \(aggregate.rawValue)") { $0 }
-            compare("metric.target", old.target, target) { $0.map { "\($0)" } ?? "none" }
-            compare("bayes", [old.bayes.startup, old.bayes.generation, old.bayes.candidates],
-                    [bayes.startup, bayes.generation, bayes.candidates]) { "\($0)" }
+        // What a search does with results (the metric only where results decide something).
+        if method == old.method {
+            let decides = [old, self].allSatisfy { $0.method == .bayes || $0.method == .race || $0.earlyTerminate != nil }
+            let settings = { (sweep: Sweep) in
+                Dictionary(ResolvedSweep.searchSettings(sweep).filter { $0.key != "metric" || decides }, uniquingKeysWith: { a, _ in a })
+            }
+            let (before, after) = (settings(old), settings(self))
+            for key in ["metric", "bayes", "race", "early_terminate"] where before[key] != after[key] {
+                changes.append("\(key): \(before[key] ?? "none") → \(after[key] ?? "none")")
+            }
         }
         let before = Dictionary(uniqueKeysWithValues: old.parameters.map { ($0.name, ResolvedSweep.describe($0.specification)) })
         let after = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, ResolvedSweep.describe($0.specification)) })

@@ -140,6 +140,26 @@ import TrainingCore
         }
     }
 
+    @Test("changing what a search does with results is another study, said in the sweep file's words")
+    func searchSettingChanges() throws {
+        let cases: [(String, String, String, String)] = [
+            (Self.searches[3], "min_iter: 1", "min_iter: 2",
+             "early_terminate: {type: hyperband, min_iter: 1, eta: 3.0, strict: true} → {type: hyperband, min_iter: 2, eta: 3.0, strict: true}"),
+            (Self.searches[3], "early_terminate: {type: hyperband, min_iter: 1}\n", "", "early_terminate: {type: hyperband, min_iter: 1, eta: 3.0, strict: true} → none"),
+            (Self.searches[1], "alpha: 0.1", "alpha: 0.05", "race: {first_test: 3, test: t-test, alpha: 0.1, iterations: 2} → {first_test: 3, test: t-test, alpha: 0.05, iterations: 2}"),
+            (Self.searches[0], "aggregate: median", "aggregate: mean", "metric: {name: test_loss, goal: minimize, aggregate: median, target: 0.5} → {name: test_loss, goal: minimize, aggregate: mean, target: 0.5}"),
+        ]
+        for (text, before, after, change) in cases {
+            let old = try Sweep.parse(text, source: "a"), new = try Sweep.parse(text.replacingOccurrences(of: before, with: after), source: "b")
+            #expect(new.changes(from: old) == [change])
+        }
+        // A grid that decides nothing on results is the same study whatever its metric.
+        let grid = try Sweep.parse(Self.grid, source: "a")
+        var other = grid
+        other.metric = .trainLoss
+        #expect(other.changes(from: grid).isEmpty)
+    }
+
     @Test("a sweep over the trial limit is refused before expansion")
     func trialLimit() throws {
         let huge = "seeds: {count: 1000000}\nparameters:\n  hidden: {values: [1, 2, 3]}\n  lr: {values: [0.1, 0.2]}\n"
