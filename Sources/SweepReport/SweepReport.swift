@@ -44,7 +44,6 @@ public enum SweepReport {
 
     static func html(_ data: ReportData, counts: TrialCounts, decisions: [SearchDecision], seconds: Double, running: Bool, options: Options) -> String {
         let plan = data.plan
-        let total = plan.trials.count
         let state = running ? "running: partial results" : counts.pending > 0 ? "not finished (interrupted?): partial results" : "finished"
         var page = """
             <!DOCTYPE html>

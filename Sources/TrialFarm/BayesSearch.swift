@@ -13,10 +13,11 @@ import TrainingCore
 ///   generations before the previous one (0 … k−2), so it can be handed out while generation
 ///   k−1 still runs: workers wait only when generation k−1 is handed out and k−2 has not finished.
 /// - While fewer than `bayes.startup` draws are scored, a draw is random — the same draws as
-///   `method: random` with the same sample_seed. Then each draw's parameters are chosen one by
-///   one as Optuna's TPESampler does by default (independent, γ(n) = min(⌈n/10⌉, 25) best draws
-///   make l(x), the rest g(x); `bayes.candidates` candidates from l, the best by l/g), with the
-///   draws decided but not yet scored counted among the bad ones (Optuna's constant liar).
+///   `method: random` with the same sample_seed. Then a draw's parameters are chosen together as
+///   Optuna's TPESampler does by default for one objective (multivariate: a product kernel per
+///   observation; γ(n) = min(⌈n/10⌉, 25) best draws make l(x), the rest g(x);
+///   `bayes.candidates` candidates from l, the best by l/g), with the draws decided but not yet
+///   scored counted among the bad ones (Optuna's constant liar).
 /// - A draw whose configuration cannot run, or repeats one already proposed, is replaced by a
 ///   random draw. Once a scored draw reaches `metric.target`, nothing more is proposed.
 public struct BayesSearch: Scheduler {
@@ -166,36 +167,36 @@ public struct BayesSearch: Scheduler {
             }
         }
         let good = ranked.prefix(below).sorted(), bad = (ranked.dropFirst(below) + Array(pending)).sorted()
-        return searched.indices.map { parameter in
-            let specification = searched[parameter].specification
-            switch specification {
-            case .values(let values, let probabilities):
-                let observed = { (draws: [Int]) in draws.map { values.firstIndex(of: self.draws[$0].values[parameter]) ?? 0 } }
-                let l = ParzenEstimator(categorical: observed(good), count: values.count, prior: probabilities)
-                let g = ParzenEstimator(categorical: observed(bad), count: values.count, prior: probabilities)
-                return values[Int(best(l, g, &stream))]
-            case .distribution(let distribution):
-                let observed = { (draws: [Int]) in draws.map { distribution.quantile(of: Double(self.draws[$0].values[parameter]) ?? 0) } }
-                let l = ParzenEstimator(numeric: observed(good)), g = ParzenEstimator(numeric: observed(bad))
-                let u = min(max(best(l, g, &stream), 0x1p-53), 1 - 0x1p-53)
-                return distribution.text(distribution.value(atQuantile: u))
-            case .value(let value):
-                return value
-            }
+        // Each parameter in the estimators' space: a category's index, or a quantile u ∈ (0, 1).
+        func estimator(_ draws: [Int]) -> ProductParzenEstimator {
+            ProductParzenEstimator(parameters: searched.indices.map { parameter in
+                switch searched[parameter].specification {
+                case .values(let values, let probabilities):
+                    ParzenEstimator(categorical: draws.map { values.firstIndex(of: self.draws[$0].values[parameter]) ?? 0 },
+                                    count: values.count, prior: probabilities)
+                case .distribution(let distribution):
+                    ParzenEstimator(numeric: draws.map { distribution.quantile(of: Double(self.draws[$0].values[parameter]) ?? 0) })
+                case .value:
+                    preconditionFailure("constants are not searched")
+                }
+            })
         }
-    }
-
-    /// Of `candidates` draws from l, the one with the largest ln l − ln g (the first on ties).
-    func best(_ l: ParzenEstimator, _ g: ParzenEstimator, _ stream: inout RandomStream) -> Double {
-        var chosen = 0.0, top = -Double.infinity
+        let (l, g) = (estimator(good), estimator(bad))
+        // Of `candidates` draws from l, the one with the largest ln l − ln g (the first on ties).
+        var chosen: [Double] = [], top = -Double.infinity
         for _ in 0..<sweep.bayes.candidates {
             let x = l.sample(&stream)
             let gain = l.logDensity(x) - g.logDensity(x)
-            if gain > top {
-                (chosen, top) = (x, gain)
+            if gain > top { (chosen, top) = (x, gain) }
+        }
+        return searched.indices.map { parameter in
+            switch searched[parameter].specification {
+            case .values(let values, _): values[Int(chosen[parameter])]
+            case .distribution(let distribution):
+                distribution.text(distribution.value(atQuantile: min(max(chosen[parameter], 0x1p-53), 1 - 0x1p-53)))
+            case .value(let value): value
             }
         }
-        return chosen
     }
 
     // MARK: Scores

@@ -85,7 +85,11 @@ struct ParzenEstimator {
     /// A draw from the mixture: a kernel by its weight, then a value from it (for a categorical
     /// parameter, the category index as a Double).
     func sample(_ random: inout RandomStream) -> Double {
-        let kernel = Self.pick(weights, random.nextUnit())
+        sample(kernel: Self.pick(weights, random.nextUnit()), &random)
+    }
+
+    /// A value from one kernel.
+    func sample(kernel: Int, _ random: inout RandomStream) -> Double {
         switch kernels {
         case .numeric(let mus, let sigmas):
             let (mu, sigma) = (mus[kernel], sigmas[kernel])
@@ -99,20 +103,28 @@ struct ParzenEstimator {
 
     /// ln of the mixture's density (numeric) or probability (categorical) at `x`.
     func logDensity(_ x: Double) -> Double {
+        Self.logSumExp(kernelLogDensities(x).enumerated().map { Double.log(weights[$0]) + $1 })
+    }
+
+    /// ln of each kernel's density (numeric) or probability (categorical) at `x`, unweighted.
+    func kernelLogDensities(_ x: Double) -> [Double] {
         switch kernels {
         case .numeric(let mus, let sigmas):
-            let terms = mus.indices.map { i -> Double in
+            return mus.indices.map { i -> Double in
                 let (mu, sigma) = (mus[i], sigmas[i])
                 let z = (x - mu) / sigma
                 let mass = SpecialFunctions.normalCDF((1 - mu) / sigma) - SpecialFunctions.normalCDF((0 - mu) / sigma)
-                return Double.log(weights[i]) - 0.5 * z * z - Double.log(sigma * (2 * Double.pi).squareRoot() * max(mass, 1e-300))
+                return -0.5 * z * z - Double.log(sigma * (2 * Double.pi).squareRoot() * max(mass, 1e-300))
             }
-            let top = terms.max()!
-            return top + Double.log(terms.reduce(0) { $0 + Double.exp($1 - top) })
         case .categorical(let rows):
             let category = Int(x)
-            return Double.log(max(rows.indices.reduce(0) { $0 + weights[$1] * rows[$1][category] }, 1e-300))
+            return rows.map { Double.log(max($0[category], 1e-300)) }
         }
+    }
+
+    static func logSumExp(_ terms: [Double]) -> Double {
+        let top = terms.max()!
+        return top + Double.log(terms.reduce(0) { $0 + Double.exp($1 - top) })
     }
 
     /// The index whose cumulative weight first exceeds u ∈ [0, 1).
@@ -123,5 +135,32 @@ struct ParzenEstimator {
             if u < sum { return index }
         }
         return weights.lastIndex { $0 > 0 } ?? weights.count - 1
+    }
+}
+
+/// Multivariate TPE's density over several parameters (Optuna's `_MixtureOfProductDistribution`,
+/// its default for one objective): kernel i of the mixture is the product of every parameter's
+/// kernel i, so a draw takes all its values from one observation's neighbourhood and the density
+/// sees how parameters go together (a good lr with the clip it was good with).
+struct ProductParzenEstimator {
+    /// One estimator per parameter, built from the same observations in the same order (so
+    /// their kernels and weights line up).
+    let parameters: [ParzenEstimator]
+
+    /// A draw: a kernel by its weight, then each parameter's value from that kernel.
+    func sample(_ random: inout RandomStream) -> [Double] {
+        guard let first = parameters.first else { return [] }
+        let kernel = ParzenEstimator.pick(first.weights, random.nextUnit())
+        return parameters.map { $0.sample(kernel: kernel, &random) }
+    }
+
+    /// ln of the mixture's density at `x` (one value per parameter).
+    func logDensity(_ x: [Double]) -> Double {
+        guard let first = parameters.first else { return 0 }
+        var terms = first.weights.map { Double.log($0) }
+        for (parameter, value) in zip(parameters, x) {
+            for (kernel, density) in parameter.kernelLogDensities(value).enumerated() { terms[kernel] += density }
+        }
+        return ParzenEstimator.logSumExp(terms)
     }
 }

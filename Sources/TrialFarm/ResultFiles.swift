@@ -112,7 +112,7 @@ public enum ResultFiles {
     static func writeSummaries(_ store: ResultStore) throws {
         let plan = store.plan
         let varied = plan.variedParameters
-        let summaryPath = store.folder + "/summary.csv", leaderboardPath = store.folder + "/leaderboard.csv"
+        let summaryPath = store.folder + "/summary.csv"
         let summary = try BufferedFile(temporaryFor: summaryPath)
         // A sweep that prunes counts its pruned trials apart, as it does the diverged ones.
         let pruning = plan.sweep.earlyTerminate != nil

@@ -22,6 +22,36 @@ import TrainingCore
         }
     }
 
+    @Test("the multivariate estimator's density is Optuna's, and a draw takes every value from one kernel")
+    func productDensity() {
+        // optuna 5.1.0: _ParzenEstimator({"x": [0.1, 0.5, 0.9, 0.45], "y": [0, 0, 2, 1]},
+        // {FloatDistribution(0, 1), CategoricalDistribution([0, 1, 2])}, multivariate=True).log_pdf
+        let product = ProductParzenEstimator(parameters: [
+            ParzenEstimator(numeric: [0.1, 0.5, 0.9, 0.45]),
+            ParzenEstimator(categorical: [0, 0, 2, 1], count: 3, prior: nil),
+        ])
+        for (x, expected) in zip([[0.0, 0], [0.3, 1], [0.5, 0], [0.77, 2], [1.0, 1], [0.1, 2]],
+                                 [-0.8288500438822994, -1.0944613953585147, -0.7659327826673623,
+                                  -1.0109334218643078, -1.7275432463066582, -1.6861146256232415]) {
+            #expect(abs(product.logDensity(x) - expected) < 1e-12, "x = \(x)")
+        }
+        // Two far-apart observations with narrow kernels (many observations make the magic clip
+        // small): a joint draw lands near (0.02, 0.02) or (0.98, 0.98), never across; independent
+        // draws would mix them half the time.
+        let corners = (0..<40).map { $0 % 2 == 0 ? 0.02 : 0.98 }
+        let joint = ProductParzenEstimator(parameters: [ParzenEstimator(numeric: corners), ParzenEstimator(numeric: corners)])
+        var stream = RandomStream(seed: 7, purpose: .sweepSampling)
+        var mixed = 0, prior = 0
+        for _ in 0..<2000 {
+            let x = joint.sample(&stream)
+            if abs(x[0] - x[1]) > 0.5 { mixed += 1 }
+            if min(abs(x[0] - 0.02), abs(x[0] - 0.98)) > 0.2 { prior += 1 }
+        }
+        // Only the prior kernel (weight 1 of 41) can put the two values apart.
+        #expect(mixed < 2000 / 41 * 2, "\(mixed) of 2000 draws mixed the two observations")
+        #expect(prior < 2000 / 41 * 2)
+    }
+
     /// A bayes sweep over lr alone, 2 seeds, whose objective the tests make up.
     static func sweep(_ extra: String = "", samples: Int = 24) throws -> Sweep {
         try Sweep.parse("""

@@ -113,6 +113,30 @@ import TrainingCore
         #expect(SweepPlan.trialCount(plan.sweep) == 9)
     }
 
+    @Test("the sweeps in the repository load and plan; bptd-tuning is the paired TPE search the write-up asks for")
+    func repositorySweeps() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var planned: [String: SweepPlan] = [:]
+        for folder in ["sweeps", "Benchmarks/search"] {
+            let directory = root.appendingPathComponent(folder)
+            for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".yaml") {
+                planned[file] = try SweepPlan(Sweep.load(path: directory.appendingPathComponent(file).path))
+            }
+        }
+        #expect(planned.keys.sorted() == ["bptd-tuning.yaml", "lr-grid.yaml", "next-steps.yaml", "seed-experiment.yaml", "tpe-bptd.yaml"])
+        let tuning = try #require(planned["bptd-tuning.yaml"])
+        #expect(tuning.sweep.method == .bayes && tuning.sweep.gridOver == ["method"] && tuning.sweep.seeds == Array(0..<8))
+        let searched = Set(tuning.sweep.parameters.filter { if case .distribution = $0.specification { true } else { false } }.map(\.name))
+        #expect(searched == ["lr", "weight_decay", "beta1", "beta2"])
+        let registry = try PlanRegistry(tuning)
+        var search = BayesSearch(tuning.sweep)
+        #expect(search.next(registry) != nil)  // the first generation's draws, each as BPTT then BPTD
+        let first = registry.plan.configurations.prefix(2)
+        #expect(first.count == 2)
+        #expect(first.map(\.method) == [.bptt, .bptd] && first.allSatisfy { $0.task == .echo && $0.hidden == 32 })
+        #expect(first.first!.lr == first.last!.lr && first.first!.weightDecay == first.last!.weightDecay)
+    }
+
     /// A search with every section that changes what it decides.
     static let searches = [
         "method: bayes\nsamples: 12\nsample_seed: 3\nseeds: [0, 1]\nmetric: {name: test_loss, aggregate: median, target: 0.5}\n"
