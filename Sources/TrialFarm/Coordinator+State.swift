@@ -195,6 +195,11 @@ extension Coordinator.State {
             let records = WireProtocol.records(packed)
             do {
                 try store.appendMetrics(index, attempt: attempt, records: records)
+            } catch let error as ResultStore.TrialTooLarge {
+                // It would write as much again on any worker: no retry.
+                send(.cancel(trial: trial, attempt: attempt), to: id)
+                lose(index, failure: true, reason: error.description, final: true)
+                return
             } catch {
                 fatal = error
                 return
@@ -202,7 +207,10 @@ extension Coordinator.State {
             trials[index].batches += 1
             trials[index].lastHeard = now
             if let metric = scheduler.observedMetric {
-                for record in records where record.metric == metric && record.step == nil && record.lag == nil {
+                // One value per epoch, in order, up to the trial's epochs: what a peer sends cannot grow it further.
+                let epochs = plan.configurations[Int(plan.trials[index].configuration)].epochs
+                for record in records where record.metric == metric && record.step == nil && record.lag == nil
+                    && record.epoch == trials[index].epochValues.count + 1 && record.epoch <= epochs {
                     trials[index].epochValues.append(record.value)
                     scheduler.observe(trial: index, epoch: record.epoch, value: record.value)
                 }
@@ -339,8 +347,8 @@ extension Coordinator.State {
     }
 
     /// The current attempt of a running trial is lost: the trial goes back to the queue, or fails
-    /// for good once `maximumAttempts` attempts failed.
-    mutating func lose(_ index: Int, failure: Bool, reason: String, error: String? = nil) {
+    /// for good once `maximumAttempts` attempts failed (or at once if `final`).
+    mutating func lose(_ index: Int, failure: Bool, reason: String, error: String? = nil, final: Bool = false) {
         var t = trials[index]
         guard t.status == .running else { return }
         if let worker = t.worker { release(index, from: worker, now: ContinuousClock.now) }
@@ -350,9 +358,9 @@ extension Coordinator.State {
         if failure { t.failures += 1 }
         let id = SweepPlan.hex(plan.trials[index].id)
         if let epoch = store.checkpointEpoch(index) { logger.info("trial \(id) will resume from its checkpoint after epoch \(epoch)") }
-        if t.failures >= options.maximumAttempts {
+        if t.failures >= options.maximumAttempts || final {
             trials[index] = t
-            logger.warning("trial \(id) failed: \(reason) (attempt \(t.attempt) of \(options.maximumAttempts))")
+            logger.warning("trial \(id) failed: \(reason) (attempt \(t.attempt)\(final ? ", not retried" : " of \(options.maximumAttempts)"))")
             store.recordFailure(index, entry: Journal.Entry(kind: .failed, trial: plan.trials[index].id, attempt: t.attempt,
                                                             failures: t.failures, outcome: nil, rows: nil, error: error ?? reason, host: "",
                                                             started: t.started, finished: Self.unixTime()))

@@ -46,6 +46,39 @@ public enum FileSystem {
         return bytes
     }
 
+    /// Copies `count` bytes of `source` from `offset` to `destination` at `destinationOffset`,
+    /// a megabyte at a time (memory stays bounded whatever `count`), taking them into `crc`.
+    public static func copy(_ count: Int, from source: Int32, at offset: Int, path sourcePath: String,
+                            to destination: Int32, at destinationOffset: Int, path destinationPath: String, crc: inout CRC32C) throws {
+        var done = 0
+        while done < count {
+            let piece = try read(source, count: min(1 << 20, count - done), at: offset + done, path: sourcePath)
+            try piece.withUnsafeBytes {
+                try write(destination, $0, at: destinationOffset + done, path: destinationPath)
+                crc.update($0)
+            }
+            done += piece.count
+        }
+    }
+
+    /// The CRC-32C of `count` bytes of `fd` from `offset`, read a megabyte at a time.
+    public static func checksum(_ fd: Int32, count: Int, at offset: Int, path: String) throws -> UInt32 {
+        var crc = CRC32C(), done = 0
+        while done < count {
+            let piece = try read(fd, count: min(1 << 20, count - done), at: offset + done, path: path)
+            crc.update(piece)
+            done += piece.count
+        }
+        return crc.value
+    }
+
+    /// The size of the file open as `fd`.
+    public static func size(_ fd: Int32, path: String) throws -> Int {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SystemError("read", path: path, errno: errno) }
+        return Int(info.st_size)
+    }
+
     /// The whole content of a file, as bytes.
     public static func readBytes(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -99,18 +132,34 @@ public enum FileSystem {
             throw SystemError("remove", path: path, errno: errno)
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
-            guard let folder = opendir(path) else { throw SystemError("remove", path: path, errno: errno) }
-            var names: [String] = []
-            while let entry = readdir(folder) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(folder)
-            for name in names { try remove(path + "/" + name) }
+            for name in try names(in: path) { try remove(path + "/" + name) }
             guard rmdir(path) == 0 else { throw SystemError("remove", path: path, errno: errno) }
         } else {
             guard unlink(path) == 0 || errno == ENOENT else { throw SystemError("remove", path: path, errno: errno) }
         }
+    }
+
+    /// The names in folder `path` (without `.` and `..`); none if it does not exist.
+    public static func names(in path: String) throws -> [String] {
+        guard let folder = opendir(path) else {
+            if errno == ENOENT { return [] }
+            throw SystemError("read the folder", path: path, errno: errno)
+        }
+        defer { closedir(folder) }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes the files of folder `path` whose names `matching` accepts, then the folder if that
+    /// leaves it empty; a missing folder is no error.
+    public static func remove(in path: String, where matching: (String) -> Bool) throws {
+        let names = try names(in: path)
+        for name in names where matching(name) { try remove(path + "/" + name) }
+        if isDirectory(path), try self.names(in: path).isEmpty { try remove(path) }
     }
 
     /// Writes `text` to `path` atomically: a temporary file in the same folder, fsync, rename,

@@ -3,22 +3,27 @@ import TrainingCore
 
 /// The append-only record of a sweep's output folder, `journal.log`: what a restarted coordinator
 /// resumes from. One tab-separated line per event, written in groups with a single write and
-/// fsynced before anything depends on it:
+/// fsynced before anything depends on it, each line ending in the CRC-32C of what precedes it on
+/// the line (8 hex digits, `CRC` below):
 ///
-///     depthfarm-journal  1  STUDY_ID                       (first line)
+///     depthfarm-journal  2  STUDY_ID  CRC                  (first line)
 ///     configuration  DRAW  CELL  CONFIG_ID  SEEDS  CONFIGURATION   (one a search added: its draw,
 ///             its grid_over cell, its id, its seeds comma-separated, its canonical JSON without seed)
 ///     done    TRIAL_ID  ATTEMPT  FAILURES  STATUS  DIVERGED_STEP  STEPS  EPOCHS  TRAINING_SECONDS
-///             TRAIN_LOSS  TRAIN_ACC  TEST_LOSS  TEST_ACC  ROWS_OFFSET  ROWS_LENGTH  HOST  STARTED  FINISHED
-///     failed  TRIAL_ID  ATTEMPT  FAILURES  ERROR  HOST  STARTED  FINISHED
-///     decision  CONFIG_ID  EVENT  SEEDS  EPOCH  TEST  P_VALUE   (what a search decided of a configuration)
+///             TRAIN_LOSS  TRAIN_ACC  TEST_LOSS  TEST_ACC  ROWS_OFFSET  ROWS_LENGTH  ROWS_CRC  HOST
+///             STARTED  FINISHED  CRC          (ROWS_CRC: the CRC-32C of the trial's block of rows)
+///     failed  TRIAL_ID  ATTEMPT  FAILURES  ERROR  HOST  STARTED  FINISHED  CRC
+///     decision  CONFIG_ID  EVENT  SEEDS  EPOCH  TEST  P_VALUE  CRC   (what a search decided of a configuration)
 ///
 /// A crash can tear only the last line; reading ignores a last line without its newline, and
-/// opening for append cuts it off. The journal's lock (flock) is the folder's: a coordinator
-/// takes it before it changes anything in the folder and holds it while it runs.
+/// opening for append cuts it off. A whole line whose checksum fails was changed after it was
+/// written: a trial's or a decision's line is set aside as `damaged` (the trial runs again, the
+/// search decides again), any other is refused — a search's configuration cannot be re-derived.
+/// The journal's lock (flock) is the folder's: a coordinator takes it before it changes anything
+/// in the folder and holds it while it runs.
 public final class Journal {
     public static let fileName = "journal.log"
-    static let header = "depthfarm-journal\t1\t"
+    static let header = "depthfarm-journal\t2\t"
 
     /// A finished trial as the journal has it.
     public struct Entry: Sendable, Equatable {
@@ -28,8 +33,10 @@ public final class Journal {
         public var attempt: Int
         public var failures: Int
         public var outcome: TrialOutcome?
-        /// Where a done trial's metric rows are in `completed.csv`: byte offset and length.
+        /// Where a done trial's metric rows are in `completed.csv`: byte offset and length …
         public var rows: Range<Int>?
+        /// … and their CRC-32C.
+        public var rowsCRC: UInt32 = 0
         public var error: String?
         public var host: String
         /// Unix seconds.
@@ -52,8 +59,47 @@ public final class Journal {
         public var entries: [Entry] = []
         public var proposals: [Proposal] = []
         public var decisions: [SearchDecision] = []
+        /// Lines whose checksum fails (set aside), with what they seem to be.
+        public var damaged: [Damage] = []
         /// How many bytes are whole lines.
         public var wholeBytes = 0
+    }
+
+    /// A journal line changed since it was written.
+    public struct Damage: Sendable, Equatable, CustomStringConvertible {
+        /// Its line number, from 1.
+        public var line: Int
+        /// The trial it seems to be about (its id field, if that still reads as one).
+        public var trial: UInt64?
+        public var description: String { "line \(line) is damaged (its checksum fails)" + (trial.map { ", apparently trial \(SweepPlan.hex($0))" } ?? "") }
+    }
+
+    /// A journal of another format (written by another version of depthfarm).
+    public struct FormatError: Error, CustomStringConvertible {
+        public let path: String
+        public let version: String
+        public var description: String {
+            "\(path): written by another version of depthfarm (journal format \(version), this one reads 2 with checksums); summarize it with that version, or start afresh with --force"
+        }
+    }
+
+    /// `line` with its checksum appended: what the journal holds.
+    static func sealed(_ line: String) -> String {
+        line + "\t" + hex8(CRC32C.checksum(line.utf8))
+    }
+
+    static func hex8(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    /// The text of a journal line without its checksum, if the checksum holds and it is UTF-8.
+    static func unsealed(_ line: ArraySlice<UInt8>) -> String? {
+        guard line.count >= 9, line[line.endIndex - 9] == UInt8(ascii: "\t"),
+              let crc = UInt32(String(decoding: line.suffix(8), as: UTF8.self), radix: 16),
+              CRC32C.checksum(line.dropLast(9)) == crc
+        else { return nil }
+        return String(validating: line.dropLast(9), as: UTF8.self)
     }
 
     private let fd: Int32
@@ -86,7 +132,7 @@ public final class Journal {
             throw SystemError("write", path: path, errno: errno)
         }
         if contents.wholeBytes == 0 {
-            try append(Self.header + studyID)
+            try append([Self.header + studyID])
             FileSystem.syncDirectory(FileSystem.directory(of: path))
         }
         return contents
@@ -120,11 +166,29 @@ public final class Journal {
     static func read(path: String, studyID: String) throws -> Contents {
         var contents = Contents()
         guard FileSystem.exists(path) else { return contents }
-        let text = try FileSystem.readText(path)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if let last = lines.last, !last.isEmpty { lines.removeLast() }  // torn (or unterminated) last line
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        for (number, line) in lines.enumerated() {
+        // Bytes, not text: a line is checked before it is decoded, and lengths are the file's.
+        let bytes = try FileSystem.readBytes(path)
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        lines.removeLast()  // the bytes after the last newline: a torn (unterminated) line, or nothing
+        for (number, bytes) in lines.enumerated() {
+            contents.wholeBytes += bytes.count + 1
+            guard let text = unsealed(bytes) else {
+                let apparent = String(decoding: bytes, as: UTF8.self)
+                if number == 0 {
+                    if apparent.hasPrefix("depthfarm-journal\t") {
+                        let version = apparent.split(separator: "\t", omittingEmptySubsequences: false).dropFirst().first ?? ""
+                        if version != "2" { throw FormatError(path: path, version: String(version)) }
+                    }
+                    throw InputError("\(path):1", apparent.hasPrefix(header) ? "the journal's first line is damaged (its checksum fails)" : "not a depthfarm journal")
+                }
+                let fields = apparent.split(separator: "\t", omittingEmptySubsequences: false)
+                guard ["done", "failed", "decision"].contains(fields[0]) else {
+                    throw InputError("\(path):\(number + 1)", "damaged (its checksum fails), and not a trial's line: what it held cannot be re-run; start afresh with --force")
+                }
+                contents.damaged.append(Damage(line: number + 1, trial: fields[0] == "decision" || fields.count < 2 ? nil : UInt64(fields[1], radix: 16)))
+                continue
+            }
+            let line = Substring(text)
             if number == 0 {
                 guard line.hasPrefix(header) else { throw InputError("\(path):1", "not a depthfarm journal") }
                 let found = String(line.dropFirst(header.count))
@@ -141,7 +205,6 @@ public final class Journal {
                 guard let entry = Entry(line) else { throw InputError("\(path):\(number + 1)", "malformed journal line") }
                 contents.entries.append(entry)
             }
-            contents.wholeBytes += line.utf8.count + 1
         }
         return contents
     }
@@ -156,13 +219,13 @@ public final class Journal {
     /// Appends entries durably, with one write and one fsync.
     public func append(_ entries: [Entry]) throws {
         guard !entries.isEmpty else { return }
-        try append(entries.map(\.line).joined(separator: "\n"))
+        try append(entries.map(\.line))
     }
 
-    /// Appends lines (`Entry.line`, `Proposal.line`) durably: one write of the whole group (a
-    /// crash tears at most the end of it, which reading ignores), then fsync.
-    func append(_ lines: String) throws {
-        try FileSystem.write(fd, lines + "\n", path: path)
+    /// Appends lines (`Entry.line`, `Proposal.line`), each with its checksum, durably: one write
+    /// of the whole group (a crash tears at most the end of it, which reading ignores), then fsync.
+    func append(_ lines: [String]) throws {
+        try FileSystem.write(fd, lines.map { Self.sealed($0) + "\n" }.joined(), path: path)
         guard fsync(fd) == 0 else { throw SystemError("write", path: path, errno: errno) }
     }
 }
@@ -205,7 +268,7 @@ extension Journal.Entry {
             let o = outcome!
             let numbers = [o.status.rawValue, o.divergedStep.map(String.init) ?? "", String(o.steps), String(o.epochsCompleted),
                            MetricCSV.format(o.trainingSeconds)] + [o.trainLoss, o.trainAccuracy, o.testLoss, o.testAccuracy].map { $0.map(MetricCSV.format) ?? "" }
-            let rows = [String(self.rows!.lowerBound), String(self.rows!.count)]
+            let rows = [String(self.rows!.lowerBound), String(self.rows!.count), Journal.hex8(rowsCRC)]
             return (["done", id, String(attempt), String(failures)] + numbers + rows + times).joined(separator: "\t")
         case .failed:
             return (["failed", id, String(attempt), String(failures), Self.escape(error ?? "")] + times).joined(separator: "\t")
@@ -214,7 +277,7 @@ extension Journal.Entry {
 
     init?(_ line: Substring) {
         let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard let kind = Kind(rawValue: f.first ?? ""), f.count == (kind == .done ? 18 : 8),
+        guard let kind = Kind(rawValue: f.first ?? ""), f.count == (kind == .done ? 19 : 8),
             let trial = UInt64(f[1], radix: 16), let attempt = Int(f[2]), let failures = Int(f[3])
         else { return nil }
         let tail = Array(f.suffix(3))
@@ -237,8 +300,9 @@ extension Journal.Entry {
             outcome.trainingSeconds = seconds
             (outcome.trainLoss, outcome.trainAccuracy, outcome.testLoss, outcome.testAccuracy) = (Double(f[9]), Double(f[10]), Double(f[11]), Double(f[12]))
             self.outcome = outcome
-            guard let offset = Int(f[13]), let length = Int(f[14]), offset >= 0, length >= 0 else { return nil }
+            guard let offset = Int(f[13]), let length = Int(f[14]), offset >= 0, length >= 0, let crc = UInt32(f[15], radix: 16) else { return nil }
             rows = offset..<(offset + length)
+            rowsCRC = crc
         } else {
             error = Self.unescape(f[4])
         }

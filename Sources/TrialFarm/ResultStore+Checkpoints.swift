@@ -46,14 +46,7 @@ extension ResultStore {
             let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw SystemError("write", path: path, errno: errno) }
             let receiving = IncomingCheckpoint(fd: fd, path: path, epoch: epoch, rowsLength: spool.length)
-            // The rows so far, a megabyte at a time.
-            var offset = 0
-            while offset < spool.length {
-                let piece = try FileSystem.read(spool.fd, count: min(1 << 20, spool.length - offset), at: offset, path: spool.path)
-                try piece.withUnsafeBytes { try FileSystem.write(fd, $0, at: Self.checkpointHeaderBytes + offset, path: path) }
-                receiving.crc.update(piece)
-                offset += piece.count
-            }
+            try FileSystem.copy(spool.length, from: spool.fd, at: 0, path: spool.path, to: fd, at: Self.checkpointHeaderBytes, path: path, crc: &receiving.crc)
             incoming[trial] = receiving
         }
         guard let receiving = incoming[trial], receiving.epoch == epoch, receiving.pieces == index else {
@@ -93,9 +86,10 @@ extension ResultStore {
     }
 
     /// Copies the checkpoint's rows (those of epochs up to `throughEpoch`, when given: the rows
-    /// come epoch by epoch) to `fd` at `offset`; returns how many bytes.
-    func copyCheckpointRows(_ trial: Int, to fd: Int32, at offset: Int, path: String, throughEpoch: Int? = nil) throws -> Int {
-        guard var header = checkpoints[trial] else { return 0 }
+    /// come epoch by epoch) to `fd` at `offset`; returns how many bytes, and their CRC-32C.
+    @discardableResult
+    func copyCheckpointRows(_ trial: Int, to fd: Int32, at offset: Int, path: String, throughEpoch: Int? = nil) throws -> (count: Int, crc: UInt32) {
+        guard var header = checkpoints[trial] else { return (0, CRC32C().value) }
         if let throughEpoch, throughEpoch < header.epoch {
             header = CheckpointHeader(epoch: throughEpoch, rowsLength: try rowsLength(trial, throughEpoch: throughEpoch),
                                       stateLength: header.stateLength, crc: header.crc, path: header.path)
@@ -103,13 +97,9 @@ extension ResultStore {
         let source = open(header.path, O_RDONLY | O_CLOEXEC)
         guard source >= 0 else { throw SystemError("read", path: header.path, errno: errno) }
         defer { close(source) }
-        var done = 0
-        while done < header.rowsLength {
-            let piece = try FileSystem.read(source, count: min(1 << 20, header.rowsLength - done), at: Self.checkpointHeaderBytes + done, path: header.path)
-            try piece.withUnsafeBytes { try FileSystem.write(fd, $0, at: offset + done, path: path) }
-            done += piece.count
-        }
-        return done
+        var crc = CRC32C()
+        try FileSystem.copy(header.rowsLength, from: source, at: Self.checkpointHeaderBytes, path: header.path, to: fd, at: offset, path: path, crc: &crc)
+        return (header.rowsLength, crc.value)
     }
 
     /// The bytes of the checkpoint's rows of epochs up to `epoch`: up to the first row of a later one.
@@ -160,9 +150,10 @@ extension ResultStore {
     /// rows of epochs up to it become its rows, journaled at the next `commit`.
     public func completeFromCheckpoint(_ trial: Int, epoch: Int, entry: Journal.Entry) throws {
         abandonAttempt(trial)
-        let written = try copyCheckpointRows(trial, to: completed, at: completedLength, path: completedPath, throughEpoch: epoch)
+        let (written, crc) = try copyCheckpointRows(trial, to: completed, at: completedLength, path: completedPath, throughEpoch: epoch)
         var entry = entry
         entry.rows = completedLength..<(completedLength + written)
+        entry.rowsCRC = crc
         completedLength += written
         uncommitted.append((trial, entry))
     }
@@ -170,24 +161,28 @@ extension ResultStore {
     /// Finds the checkpoints of unfinished trials; removes those of finished trials, unfinished
     /// pieces, and damaged files (a retried attempt starts over).
     func loadCheckpoints() {
-        guard let folder = opendir(checkpointFolder) else { return }
-        var names: [String] = []
-        while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(folder)
-        for name in names {
+        // Only files named as the store names them: anything else is not the farm's to remove.
+        for name in (try? FileSystem.names(in: checkpointFolder)) ?? [] where Self.isCheckpointFileName(name) {
             let path = checkpointFolder + "/" + name
             guard name.hasSuffix(".ckpt"), let id = UInt64(name.dropLast(5), radix: 16), let trial = indexOfTrial[id], finished[trial] == nil,
                   var header = CheckpointHeader(path: path)
             else {
+                if name.hasSuffix(".ckpt"), let id = UInt64(name.dropLast(5), radix: 16), let trial = indexOfTrial[id], finished[trial] == nil {
+                    damage.append(Damage(description: "checkpoints/\(name) is damaged (its checksum or length fails): its trial starts from the beginning", trial: nil))
+                }
                 if journal != nil { unlink(path) }
                 continue
             }
             header.path = path
             checkpoints[trial] = header
         }
+    }
+
+    /// Whether `name` is one the store gives a checkpoint file: TRIAL_ID.ckpt, or .ckpt.tmp while
+    /// it is received.
+    static func isCheckpointFileName(_ name: String) -> Bool {
+        let stem = name.hasSuffix(".ckpt") ? name.dropLast(5) : name.hasSuffix(".ckpt.tmp") ? name.dropLast(9) : ""
+        return stem.count == 16 && stem.allSatisfy(\.isHexDigit)
     }
 
     /// Removes the checkpoint of a trial that has finished.

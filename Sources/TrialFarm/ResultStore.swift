@@ -53,6 +53,8 @@ public final class ResultStore: TrialRegistry {
     private(set) var indexOfTrial: [UInt64: Int]
     /// How the study grew when the folder was opened (more seeds, more draws), for the log.
     public private(set) var growth: String?
+    /// What opening the folder found damaged (journal lines, blocks of rows), each set aside.
+    public internal(set) var damage: [Damage] = []
     /// The latest whole checkpoint of each unfinished trial that has one, and those being received.
     var checkpoints: [Int: CheckpointHeader] = [:]
     var incoming: [Int: IncomingCheckpoint] = [:]
@@ -73,15 +75,41 @@ public final class ResultStore: TrialRegistry {
         deinit { close(fd) }
     }
 
+    /// Something in the folder changed since it was written, found by its checksum or its length.
+    public struct Damage: Sendable, CustomStringConvertible {
+        /// Where, and what.
+        public var description: String
+        /// The plan index of the trial it touches, if known.
+        public var trial: Int?
+        /// The trial has a whole record besides (a later attempt's): nothing is missing.
+        public var superseded = false
+    }
+
+    /// The largest block of rows one trial may have, by default (see `maximumTrialBytes`).
+    public static let defaultMaximumTrialBytes = 8 << 30
+    /// A trial whose rows grow beyond this many bytes fails (`TrialTooLarge`): the coordinator's
+    /// disk is the limit otherwise.
+    public var maximumTrialBytes = ResultStore.defaultMaximumTrialBytes
+
+    /// A running attempt's rows grew beyond `maximumTrialBytes`.
+    public struct TrialTooLarge: Error, CustomStringConvertible {
+        public let limit: Int
+        public var description: String { "its rows grew beyond \(ByteCount.text(limit)) (the limit a trial may write, --max-trial-bytes)" }
+    }
+
     /// What went wrong opening a folder for a sweep.
     public enum OpenError: Error, CustomStringConvertible, Equatable {
         /// The folder holds the results of another study: what differs.
         case anotherSweep(folder: String, changes: [String])
+        /// Read-only, the folder is damaged where it matters: the first problem, and how many.
+        case damaged(folder: String, first: String, count: Int)
 
         public var description: String {
             switch self {
             case .anotherSweep(let folder, let changes):
                 "\(folder): holds the results of another sweep (\(changes.joined(separator: "; ")))"
+            case .damaged(let folder, let first, let count):
+                "\(folder): \(first)\(count > 1 ? " (and \(count - 1) more problems)" : ""); running the sweep again re-runs what it touches (depthfarm verify lists every problem)"
             }
         }
     }
@@ -92,11 +120,17 @@ public final class ResultStore: TrialRegistry {
     /// folder afresh. The journal's lock is taken before anything in the folder changes. With
     /// `readOnly`, nothing is created or changed (for summarising a folder, perhaps while its
     /// sweep still runs).
-    public init(folder: String, plan: SweepPlan, force: Bool = false, readOnly: Bool = false) throws {
+    ///
+    /// Opening checks what the folder relies on: every journal line's checksum, and that each
+    /// completed trial's block of rows is there whole with its checksum. Damage is set aside
+    /// (`damage`): its trials count as not run, and run again when the folder is opened for
+    /// writing; read-only, a trial damaged for good is refused (`OpenError.damaged`) unless
+    /// `acceptDamage` (for `depthfarm verify`).
+    public init(folder: String, plan: SweepPlan, force: Bool = false, readOnly: Bool = false, acceptDamage: Bool = false) throws {
         self.folder = folder
         self.plan = plan
         let sweepFile = folder + "/sweep.yaml", completedPath = folder + "/" + Self.completedName
-        let contents: Journal.Contents
+        var contents: Journal.Contents
         if readOnly {
             journal = nil
             contents = try Journal.read(folder: folder, studyID: plan.studyID)
@@ -120,15 +154,27 @@ public final class ResultStore: TrialRegistry {
             if !FileSystem.exists(sweepFile) {
                 try FileSystem.writeAtomically(ResolvedSweep.yaml(plan), to: sweepFile)
             }
-            contents = try journal.open(studyID: plan.studyID)
+            do {
+                contents = try journal.open(studyID: plan.studyID)
+            } catch let error as Journal.FormatError where force {
+                _ = error
+                try journal.clear()
+                try Self.clear(folder)
+                try FileSystem.writeAtomically(ResolvedSweep.yaml(plan), to: sweepFile)
+                contents = try journal.open(studyID: plan.studyID)
+            }
             completed = open(completedPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard completed >= 0 else { throw SystemError("write", path: completedPath, errno: errno) }
+            completedLength = 0
+            try Self.removeSpoolFiles(folder)
+        }
+        let rowDamage = try Self.checkRows(&contents, completed: completed, path: completedPath)
+        if !readOnly {
             // Rows written after the last journaled group belong to no trial: cut them off.
             completedLength = contents.entries.compactMap { $0.rows?.upperBound }.max() ?? 0
             guard ftruncate(completed, off_t(completedLength)) == 0 else {
                 throw SystemError("write", path: completedPath, errno: errno)
             }
-            try FileSystem.remove(folder + "/spool")
         }
         let path = folder + "/" + Journal.fileName
         for (number, proposal) in contents.proposals.enumerated() {
@@ -147,7 +193,37 @@ public final class ResultStore: TrialRegistry {
             if finished[index]?.kind == .done && entry.kind == .failed { continue }  // a failed re-run cannot undo a done
             finished[index] = entry
         }
+        damage = contents.damaged.map { Damage(description: "\(Journal.fileName) \($0)", trial: $0.trial.flatMap { indexOfTrial[$0] }) }
+            + rowDamage.map { Damage(description: "\(Self.completedName): the rows of trial \(SweepPlan.hex($0.trial)) \($0.problem)", trial: indexOfTrial[$0.trial]) }
+        for index in damage.indices {
+            if let trial = damage[index].trial { damage[index].superseded = finished[trial] != nil }
+        }
+        if readOnly && !acceptDamage, let first = damage.first(where: { !$0.superseded && $0.trial != nil }) {
+            throw OpenError.damaged(folder: folder, first: first.description, count: damage.count { !$0.superseded })
+        }
         loadCheckpoints()
+    }
+
+    /// Checks that each done trial's block of rows is in `completed.csv`, whole, with its
+    /// checksum; a trial whose block is not is taken out of `contents` (it has not run). Returns
+    /// those trials, with what is wrong.
+    private static func checkRows(_ contents: inout Journal.Contents, completed: Int32, path completedPath: String) throws -> [(trial: UInt64, problem: String)] {
+        let size = completed >= 0 ? try FileSystem.size(completed, path: completedPath) : 0
+        var damagedTrials: [(trial: UInt64, problem: String)] = []
+        contents.entries.removeAll { entry in
+            guard entry.kind == .done, let rows = entry.rows, !rows.isEmpty else { return false }
+            let problem: String
+            if rows.upperBound > size {
+                problem = rows.lowerBound >= size ? "are missing (the file ends at byte \(size))" : "are cut short (the file ends at byte \(size))"
+            } else if (try? FileSystem.checksum(completed, count: rows.count, at: rows.lowerBound, path: completedPath)) != entry.rowsCRC {
+                problem = "are damaged (their checksum fails)"
+            } else {
+                return false
+            }
+            damagedTrials.append((entry.trial, problem))
+            return true
+        }
+        return damagedTrials
     }
 
     /// What makes the sweep recorded in `sweepFile` another study than `plan`'s (empty: the same
@@ -201,21 +277,38 @@ public final class ResultStore: TrialRegistry {
         running.removeAll()
         freeSpools.removeAll()
         spoolCount = 0
-        try? FileSystem.remove(folder + "/spool")
+        try? Self.removeSpoolFiles(folder)
     }
 
-    /// Creates `folder` (and its parents) if needed, and checks it can be written.
+    /// Removes the spool files of `folder` — those named as the store names them, nothing else
+    /// a user may have put there — and the spool folder if that leaves it empty.
+    static func removeSpoolFiles(_ folder: String) throws {
+        try FileSystem.remove(in: folder + "/spool") { name in
+            name.hasSuffix(".partial") && !name.dropLast(".partial".count).isEmpty && name.dropLast(".partial".count).allSatisfy { $0.isASCII && $0.isNumber }
+        }
+    }
+
+    /// The files a sweep writes into its folder besides the journal, `spool/` and `checkpoints/`.
+    static let fileNames = ["sweep.yaml", completedName, "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv", "report.html"]
+
+    /// Creates `folder` (and its parents) if needed, and checks it can be written and is a
+    /// sweep's: an existing folder that holds files but neither a journal nor `sweep.yaml` is
+    /// refused, so that no file of a user's is overwritten.
     static func prepareFolder(_ folder: String) throws {
         try FileSystem.createDirectories(folder)
         guard access(folder, W_OK) == 0 else { throw SystemError("write into", path: folder, errno: errno) }
+        let names = try FileSystem.names(in: folder)
+        if !names.isEmpty && !names.contains(Journal.fileName) && !names.contains("sweep.yaml") {
+            throw InputError(folder, "holds files but no sweep's results (no journal.log or sweep.yaml): choose a new or empty folder")
+        }
     }
 
     /// Removes what a sweep writes into `folder` (for --force), nothing else; the journal is
     /// emptied by its holder, which keeps its lock.
     static func clear(_ folder: String) throws {
-        for name in ["sweep.yaml", completedName, "spool", "checkpoints", "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv"] {
-            try FileSystem.remove(folder + "/" + name)
-        }
+        for name in fileNames { try FileSystem.remove(folder + "/" + name) }
+        try removeSpoolFiles(folder)
+        try FileSystem.remove(in: folder + "/checkpoints", where: isCheckpointFileName)
     }
 
     /// Starts streaming the rows of an attempt to a spool file, dropping an earlier attempt's.
@@ -234,11 +327,12 @@ public final class ResultStore: TrialRegistry {
             spool = Spool(fd: fd, path: path)
         }
         // A trial with a checkpoint resumes from it: its rows so far come first.
-        spool.length = try copyCheckpointRows(index, to: spool.fd, at: 0, path: spool.path)
+        spool.length = try copyCheckpointRows(index, to: spool.fd, at: 0, path: spool.path).count
         running[index] = (attempt, spool)
     }
 
-    /// Appends records of the running attempt as metric rows.
+    /// Appends records of the running attempt as metric rows; throws `TrialTooLarge` (writing
+    /// nothing) once they would grow beyond `maximumTrialBytes`.
     public func appendMetrics(_ index: Int, attempt: Int, records: [MetricRecord]) throws {
         guard let (current, spool) = running[index], current == attempt else { return }
         let trial = plan.trials[index]
@@ -246,20 +340,22 @@ public final class ResultStore: TrialRegistry {
         var text = ""
         text.reserveCapacity(records.count * 80)
         for record in records { text += prefix + MetricCSV.fields(record) + "\n" }
+        guard spool.length + text.utf8.count <= maximumTrialBytes else { throw TrialTooLarge(limit: maximumTrialBytes) }
         try FileSystem.write(spool.fd, text, at: spool.length, path: spool.path)
         spool.length += text.utf8.count
     }
 
-    /// Makes the attempt's rows the trial's: appends them to `completed.csv` as one block; the
-    /// trial is durable and journaled at the next `commit`.
+    /// Makes the attempt's rows the trial's: appends them to `completed.csv` as one block, a
+    /// megabyte at a time, with its checksum; the trial is durable and journaled at the next `commit`.
     public func completeAttempt(_ index: Int, entry: Journal.Entry) throws {
         guard let (current, spool) = running.removeValue(forKey: index), current == entry.attempt else { return }
         defer { freeSpools.append(spool) }
-        let bytes = try FileSystem.read(spool.fd, count: spool.length, at: 0, path: spool.path)
-        try bytes.withUnsafeBytes { try FileSystem.write(completed, $0, at: completedLength, path: completedPath) }
+        var crc = CRC32C()
+        try FileSystem.copy(spool.length, from: spool.fd, at: 0, path: spool.path, to: completed, at: completedLength, path: completedPath, crc: &crc)
         var entry = entry
-        entry.rows = completedLength..<(completedLength + bytes.count)
-        completedLength += bytes.count
+        entry.rows = completedLength..<(completedLength + spool.length)
+        entry.rowsCRC = crc.value
+        completedLength += spool.length
         uncommitted.append((index, entry))
     }
 
@@ -287,8 +383,7 @@ public final class ResultStore: TrialRegistry {
         if uncommitted.contains(where: { $0.entry.kind == .done }) {
             guard fdatasync(completed) == 0 else { throw SystemError("write", path: completedPath, errno: errno) }
         }
-        try journal!.append((uncommittedProposals.map(\.line) + uncommitted.map(\.entry.line) + uncommittedDecisions.map(\.journalLine))
-            .joined(separator: "\n"))
+        try journal!.append(uncommittedProposals.map(\.line) + uncommitted.map(\.entry.line) + uncommittedDecisions.map(\.journalLine))
         for item in uncommitted {
             finished[item.index] = item.entry
             dropCheckpoint(item.index)

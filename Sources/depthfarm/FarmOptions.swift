@@ -23,6 +23,10 @@ struct FarmOptions: ParsableArguments {
                                valueName: "epochs"))
     var checkpointEvery: Int?
 
+    @Option(help: ArgumentHelp("Fail a trial whose metric rows grow beyond this size, e.g. 500M (default: 8G): a runaway trial cannot fill the disk.",
+                               valueName: "bytes"))
+    var maxTrialBytes: String?
+
     @Flag(help: "Start the output folder afresh if it holds another sweep's results.")
     var force = false
 
@@ -40,6 +44,21 @@ struct FarmOptions: ParsableArguments {
         if let checkpointEvery, !(1...1_000_000).contains(checkpointEvery) {
             throw ValidationError("--checkpoint-every must be in 1 … 1000000 (got \(checkpointEvery))")
         }
+        if let maxTrialBytes, ByteCount.parse(maxTrialBytes) == nil {
+            throw ValidationError("--max-trial-bytes must be a positive size such as 500M or 8G (got \(maxTrialBytes))")
+        }
+    }
+
+    /// Opens the output folder for the sweep and says what opening it found: the study grown,
+    /// damage set aside to run again.
+    func openStore(_ folder: String, plan: SweepPlan, console: Console) throws -> ResultStore {
+        let store = try ResultStore(folder: folder, plan: plan, force: force)
+        if let maxTrialBytes { store.maximumTrialBytes = ByteCount.parse(maxTrialBytes)! }
+        if let growth = store.growth { console.line("the study grows: \(growth)") }
+        for damage in store.damage where !damage.superseded {
+            console.line("warning: \(folder)/\(damage): set aside" + (damage.trial == nil ? "" : ", its trial runs again"))
+        }
+        return store
     }
 
     func coordinatorOptions(bind: String) -> CoordinatorOptions {

@@ -45,7 +45,7 @@ import TrainingCore
         let second = Journal.Proposal(draw: 1, cell: 0, configurationID: 0xDEF, seeds: [3, 1], configuration: #"{"hidden":9}"#)
         do {
             let (journal, _) = try Journal.open(folder: folder, studyID: "abc")
-            try journal.append([first.line, Self.done(1).line, second.line].joined(separator: "\n"))
+            try journal.append([first.line, Self.done(1).line, second.line])
         }
         let contents = try Journal.read(folder: folder, studyID: "abc")
         #expect(contents.proposals == [first, second] && contents.entries == [Self.done(1)])
@@ -84,7 +84,74 @@ import TrainingCore
         #expect(try Journal.read(folder: folder, studyID: "abc").entries == [Self.done(1), Self.done(3)])
         #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(whole))
         try (whole + "nonsense\n" + Self.done(4).line + "\n").write(toFile: path, atomically: false, encoding: .utf8)
-        #expect(throws: InputError(path + ":3", "malformed journal line")) { try Journal.read(folder: folder, studyID: "abc") }
+        #expect(throws: InputError(path + ":3", "damaged (its checksum fails), and not a trial's line: what it held cannot be re-run; start afresh with --force")) {
+            try Journal.read(folder: folder, studyID: "abc")
+        }
+    }
+
+    @Test("a line changed after it was written fails its checksum: a trial's is set aside, a configuration's refused; the file is never padded")
+    func checksums() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let proposal = Journal.Proposal(draw: 0, cell: 0, configurationID: 0xABC, seeds: [1], configuration: #"{"hidden":8}"#)
+        do {
+            let (journal, _) = try Journal.open(folder: folder, studyID: "abc")
+            try journal.append([proposal.line, Self.done(1).line, Self.done(2).line, Self.failed.line])
+        }
+        let path = folder + "/journal.log"
+        let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        func damaged(line: Int, _ change: (inout ArraySlice<UInt8>) -> Void) throws {
+            var lines = whole.split(separator: 10, omittingEmptySubsequences: false)
+            change(&lines[line - 1])
+            try Data(lines.joined(separator: [10])).write(to: URL(fileURLWithPath: path))
+        }
+        // Line 3 is trial 1's: its failures field 1 → 7, then a byte that is not UTF-8 in its host.
+        for change in [{ (line: inout ArraySlice<UInt8>) in line[line.startIndex + 24] = UInt8(ascii: "7") },
+                       { (line: inout ArraySlice<UInt8>) in line[line.firstRange(of: Array("node-1".utf8))!.lowerBound] = 0xFF }] {
+            try damaged(line: 3, change)
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+            let (journal, contents) = try Journal.open(folder: folder, studyID: "abc")
+            #expect(contents.entries == [Self.done(2), Self.failed] && contents.proposals == [proposal])
+            #expect(contents.damaged == [Journal.Damage(line: 3, trial: 1)])
+            let after = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+            #expect(contents.wholeBytes == size && after == size)
+            withExtendedLifetime(journal) {}
+        }
+        try damaged(line: 2) { $0[$0.startIndex + 16] = UInt8(ascii: "1") }  // the configuration's draw
+        #expect(throws: InputError(path + ":2", "damaged (its checksum fails), and not a trial's line: what it held cannot be re-run; start afresh with --force")) {
+            try Journal.read(folder: folder, studyID: "abc")
+        }
+        try Data("depthfarm-journal\t1\tabc\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: Journal.FormatError.self) { try Journal.read(folder: folder, studyID: "abc") }
+    }
+
+    @Test("CRC-32C by slices of 8 equals the bit-by-bit definition at every length and alignment")
+    func crc() {
+        func reference(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for start in 0..<9 {
+            for end in start...bytes.count { #expect(CRC32C.checksum(bytes[start..<end]) == reference(bytes[start..<end])) }
+        }
+        var pieces = CRC32C()
+        pieces.update(bytes[0..<77])
+        pieces.update(bytes[77...])
+        #expect(pieces.value == reference(bytes[...]))
+    }
+
+    @Test("sizes as written on a command line")
+    func byteCounts() {
+        #expect(ByteCount.parse("5000") == 5000 && ByteCount.parse("3K") == 3072 && ByteCount.parse("500M") == 500 << 20)
+        #expect(ByteCount.parse("8G") == ResultStore.defaultMaximumTrialBytes && ByteCount.parse("2GiB") == 2 << 30 && ByteCount.parse("1t") == 1 << 40)
+        for bad in ["", "0", "-1", "G", "1.5G", "lots", "99999999999T"] { #expect(ByteCount.parse(bad) == nil, "\(bad)") }
+        #expect(ByteCount.text(8 << 30) == "8 GiB" && ByteCount.text(3072) == "3 KiB" && ByteCount.text(1000) == "1000 bytes")
     }
 
     @Test("another sweep's journal, or one in use, is refused")

@@ -50,11 +50,10 @@ struct CoordinatorCommand: ParsableCommand {
         Interruption.install()
         let logger = log.logger("coordinator", console: console)
         if let warning { logger.warning("\(warning)") }
-        let store = try ResultStore(folder: folder, plan: plan, force: farm.force)
+        let store = try farm.openStore(folder, plan: plan, console: console)
         let coordinator = try Coordinator(store: store, options: options, console: console, logger: logger)
         let security = options.curve.map { "CURVE, \($0.authorized.count) authorized worker key\($0.authorized.count == 1 ? "" : "s")" } ?? "no encryption"
         let complete = store.plan.trials.indices.filter { store.isComplete($0) }.count
-        if let growth = store.growth { console.line("the study grows: \(growth)") }
         console.line("sweep \(plan.sweep.name): \(SweepSummary.size(plan))" + (complete > 0 ? ", \(complete) already complete" : "")
                      + "; listening on \(coordinator.endpoint) (\(security)); results in \(folder)/")
         let clock = ContinuousClock(), start = clock.now

@@ -43,7 +43,7 @@ struct Run: ParsableCommand {
         let plan = try farm.plan(sweep, notes: { console.line("note: \($0)") })
         let folder = out ?? "results/\(plan.sweep.name)"
         Interruption.install()
-        let store = try ResultStore(folder: folder, plan: plan, force: farm.force)
+        let store = try farm.openStore(folder, plan: plan, console: console)
         // A Unix socket: local only, and cheaper than TCP over loopback.
         let socket = "\(FileManager.default.temporaryDirectory.path)/depthfarm-\(getpid()).sock"
         defer { unlink(socket) }
@@ -51,7 +51,6 @@ struct Run: ParsableCommand {
                                           logger: log.logger("coordinator", console: console))
         let complete = store.plan.trials.indices.filter { store.isComplete($0) }.count
         let remaining = SweepPlan.trialCount(plan.sweep) - complete
-        if let growth = store.growth { console.line("the study grows: \(growth)") }
         console.line("sweep \(plan.sweep.name): \(SweepSummary.size(plan))" + (complete > 0 ? ", \(complete) already complete" : "")
                      + "; \(min(workers, max(remaining, 1))) workers; results in \(folder)/")
         let local = remaining > 0
