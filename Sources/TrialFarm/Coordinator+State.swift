@@ -58,6 +58,12 @@ extension Coordinator {
         var configurationText: (index: Int32, prefix: String, suffix: String)?
         /// Messages for the loop to send, in order.
         var outbox: [(id: [UInt8], message: WireMessage)] = []
+        /// When housekeeping last ran: a coordinator busy for longer (storing a trial of
+        /// gigabytes) did not hear its workers, and does not count that as their silence.
+        var lastHousekeeping: ContinuousClock.Instant
+        /// Workers dropped as dead this run (at most `maximumWorkers`): told too when the sweep
+        /// ends, in case they are alive after all, so that none waits for a coordinator gone.
+        var droppedWorkers: Set<[UInt8]> = []
 
         init(store: ResultStore, options: CoordinatorOptions, session: UInt64, logger: Logger, now: ContinuousClock.Instant) {
             self.store = store
@@ -78,6 +84,7 @@ extension Coordinator {
             lastReport = now
             lastRefill = now
             lastCommit = now
+            lastHousekeeping = now
         }
     }
 
@@ -158,6 +165,7 @@ extension Coordinator.State {
                 return
             }
             // Greeting again is harmless: a worker that found us silent greets again and keeps its trial.
+            workers[id]?.lastSeen = now
             if workers[id] == nil {
                 workers[id] = Coordinator.WorkerState(host: host, pid: pid, lastSeen: now, lastSent: now)
                 logger.debug("worker \(host)/\(pid) joined")
@@ -504,9 +512,17 @@ extension Coordinator.State {
         if let fatal { throw fatal }
         let interval = Duration.milliseconds(options.heartbeatMilliseconds)
         let deadline = interval * options.liveness
+        let busy = now - lastHousekeeping - interval
+        if busy > .zero {
+            // This coordinator was busy, not listening (their messages wait in its queue): that
+            // time does not count as its workers' silence.
+            for id in workers.keys { workers[id]!.lastSeen = min(now, workers[id]!.lastSeen + busy) }
+        }
+        lastHousekeeping = now
         for (id, worker) in workers {
             if now - worker.lastSeen > deadline {
                 workers.removeValue(forKey: id)
+                if droppedWorkers.count < Coordinator.maximumWorkers { droppedWorkers.insert(id) }
                 logger.warning("worker \(worker.name) is silent for \(options.liveness) heartbeats: dropped")
                 drop(worker, reason: "died")
             } else if now - worker.lastSent >= interval {

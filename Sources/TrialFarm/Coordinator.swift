@@ -81,7 +81,11 @@ public final class Coordinator {
         try socket.setRouterMandatory(true)
         try socket.setRouterHandover(true)
         // Per peer: messages queued each way before it is made to wait (or, sending, skipped).
-        try socket.setHighWaterMarks(send: 1000, receive: 1000)
+        // Few on the way in: while a peer's queue is full libzmq reads nothing more from its
+        // connection — the worker's ZMTP heartbeat (PING) included — so a full queue must drain
+        // well within the worker's heartbeat timeout (3 s): 100 METRICS of 172 KiB take about
+        // 0.3 s to store, 1,000 took 3 s, and a fast trial's connection was dropped with its rows.
+        try socket.setHighWaterMarks(send: 1000, receive: 100)
         if let curve = options.curve {
             try socket.setCurveServer(secretKey: curve.keys.secretKey)
             try socket.setZAPDomain("depthfarm")
@@ -118,11 +122,15 @@ public final class Coordinator {
                 state.handshakeFailures[event.endpoint, default: 0] += 1
             }
             if readable[0] {
-                // Drain what is waiting, within limits, so that housekeeping keeps its pace.
+                // Drain what is waiting for at most a quarter heartbeat, so that housekeeping keeps its
+                // pace: a worker streaming rows faster than they can be stored must still hear
+                // heartbeats (METRICS of 8192 records take milliseconds each to store).
+                let drainUntil = ContinuousClock.now + .milliseconds(wait)
                 for _ in 0..<10_000 {
                     guard let (frames, truncated) = try socket.receive(maximumFrames: WireProtocol.maximumFrames + 1) else { break }
                     state.handle(frames, truncated: truncated, now: ContinuousClock.now)
                     try sendOutbox()
+                    if ContinuousClock.now > drainUntil { break }
                 }
             }
             try state.dispatch(now: ContinuousClock.now)

@@ -232,6 +232,10 @@ public final class BufferedFile {
     }
 
     public func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) {
         guard error == nil else { return }
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { drain() }

@@ -52,7 +52,7 @@ public enum ResultFiles {
         file.write(ResultStore.metricsHeader + "\n")
         try file.flush()
         for index in store.plan.trials.indices where store.isComplete(index) {
-            file.write(try store.rowBytes(index))
+            try store.forEachRowPiece(of: index) { file.write(UnsafeRawBufferPointer($0)) }
         }
         try file.commit(to: path)
     }

@@ -29,18 +29,25 @@ extension ResultStore {
     /// Every trial, counted by status.
     public var counts: TrialCounts { countsByConfiguration().reduce(TrialCounts(), +) }
 
-    /// The metric rows of a completed trial, as `completed.csv` holds them (CSV lines with their
-    /// line ends); empty for any other trial.
-    public func rowBytes(_ index: Int) throws -> [UInt8] {
-        guard let range = finished[index]?.rows, !range.isEmpty else { return [] }
-        return try FileSystem.read(completed, count: range.count, at: range.lowerBound, path: completedPath)
+    /// Calls `body` with the metric rows of a completed trial, as `completed.csv` holds them (CSV
+    /// lines with their line ends), in pieces of whole lines of about a megabyte: a trial of
+    /// gigabytes is read in bounded memory. Nothing for any other trial.
+    public func forEachRowPiece(of index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        guard let range = finished[index]?.rows else { return }
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let piece = try FileSystem.read(completed, count: min(1 << 20, range.upperBound - offset), at: offset, path: completedPath)
+            // Up to the last line end (the rest starts the next piece), unless this is the end.
+            let whole = offset + piece.count == range.upperBound ? piece.count : (piece.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? piece.count)
+            try piece.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[..<whole])) }
+            offset += whole
+        }
     }
 
     /// Calls `body` with every metric record of a completed trial, in the order they were
     /// recorded; with `perEpochOnly`, only the per-epoch ones.
     public func forEachRecord(of index: Int, perEpochOnly: Bool = false, _ body: (MetricRecord) -> Void) throws {
-        let bytes = try rowBytes(index)
-        bytes.withUnsafeBufferPointer { MetricRows.forEach($0, perEpochOnly: perEpochOnly, body) }
+        try forEachRowPiece(of: index) { MetricRows.forEach($0, perEpochOnly: perEpochOnly, body) }
     }
 
     /// Seconds from the first trial's start to the last one's end.

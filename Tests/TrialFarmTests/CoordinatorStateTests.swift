@@ -57,6 +57,15 @@ import TrainingCore
             }.first
         }
 
+        /// Lets `seconds` pass as the coordinator's loop does: housekeeping every quarter second.
+        func idle(_ seconds: Double) throws {
+            for _ in 0..<Int(seconds * 4) {
+                now += .milliseconds(250)
+                try state.housekeeping(now: now)
+            }
+            _ = takeOutbox()  // heartbeats
+        }
+
         /// One batch of rows and the DONE of an attempt.
         func complete(_ trial: UInt64, attempt: Int, from worker: String) throws {
             var packed: [UInt8] = []
@@ -113,9 +122,10 @@ import TrainingCore
     func deadWorker() throws {
         let f = try Fixture()
         let (trial, first) = try #require(try f.join("a"))
-        f.now += .seconds(5)  // three missed heartbeats of 1 s
         try f.receive(.hello(host: "b", pid: 2, version: DepthFarmVersion.current), from: "b")
-        try f.state.housekeeping(now: f.now)
+        try f.idle(2.5)
+        try f.receive(.heartbeat, from: "b")
+        try f.idle(1)  // a: three missed heartbeats of 1 s
         #expect(f.state.workers.keys.map { String(decoding: $0, as: UTF8.self) } == ["b"])
         #expect(f.log.contains("worker a/1 is silent for 3 heartbeats: dropped"))
         let given = try f.receive(.ready, from: "b")
@@ -128,6 +138,22 @@ import TrainingCore
         #expect(f.state.counts.completed == 1)
         let lines = try f.journal()
         #expect(lines.count == 1 && lines[0].hasPrefix("done\t\(SweepPlan.hex(trial))\t2\t1\t"))
+    }
+
+    @Test("a coordinator busy for seconds (storing gigabytes) does not take its own deafness for its workers' death; a HELLO is a sign of life")
+    func busyCoordinator() throws {
+        let f = try Fixture()
+        _ = try #require(try f.join("a"))
+        try f.idle(0.5)
+        f.now += .seconds(14)  // one trial's rows copied into completed.csv
+        try f.state.housekeeping(now: f.now)
+        #expect(f.state.workers.count == 1 && f.state.droppedWorkers.isEmpty)
+        try f.idle(2)
+        try f.receive(.hello(host: "a", pid: 1, version: DepthFarmVersion.current), from: "a")  // it found us silent, and greets
+        try f.idle(2)
+        #expect(f.state.workers.count == 1)
+        try f.idle(1.5)  // then silent for 3 heartbeats: dead, and remembered, to be told when the sweep ends
+        #expect(f.state.workers.isEmpty && f.state.droppedWorkers == [Array("a".utf8)])
     }
 
     @Test("a trial whose attempts all fail is failed for good, with the error as data")
