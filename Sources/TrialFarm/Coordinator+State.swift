@@ -159,7 +159,12 @@ extension Coordinator.State {
     }
 
     mutating func handle(_ message: WireMessage, from id: [UInt8], now: ContinuousClock.Instant) {
-        if case .hello(let host, let pid, let version) = message {
+        if case .hello(let sentHost, let pid, let sentVersion) = message {
+            // What a peer says of itself goes to the log, the journal and trials.csv: control
+            // characters escaped (an ESC would act on the terminal, a TAB or line break split a
+            // line), and short.
+            let host = PrintableText.escaped(sentHost, maximumBytes: WireProtocol.maximumNameBytes)
+            let version = PrintableText.escaped(sentVersion, maximumBytes: WireProtocol.maximumNameBytes)
             guard workers[id] != nil || workers.count < Coordinator.maximumWorkers else {
                 reject("greeting beyond \(Coordinator.maximumWorkers) workers")
                 return
@@ -261,8 +266,10 @@ extension Coordinator.State {
         case .failed(let trial, let attempt, let error):
             guard let index = current(trial, attempt, from: id) else { return }
             release(index, from: id, now: now)
+            let error = PrintableText.escaped(error, maximumBytes: WireProtocol.maximumTextBytes)
             lose(index, failure: true, reason: "it failed on \(workers[id]!.name): \(error)", error: error)
-        case .bye(let reason):
+        case .bye(let sentReason):
+            let reason = PrintableText.escaped(sentReason, maximumBytes: WireProtocol.maximumTextBytes)
             let worker = workers.removeValue(forKey: id)!
             logger.info("worker \(worker.name) left: \(reason)")
             for index in worker.held { lose(index, failure: false, reason: "its worker \(worker.name) left (\(reason))") }

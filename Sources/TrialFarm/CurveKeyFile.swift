@@ -29,11 +29,10 @@ public enum CurveKeyFile {
 
     /// A key pair from a `.secret` file; refuses one that others can read, or whose keys disagree.
     public static func readSecret(_ path: String) throws -> CurveKeyPair {
-        let fields = try read(path)
+        let (fields, status) = try read(path)
         guard let secret = fields["secret-key"] else { throw InputError(path, "has no secret-key line (is it a .secret file?)") }
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw SystemError("read", path: path, errno: errno) }
-        guard info.st_mode & 0o077 == 0 else {
+        // The status of the file read, not of whatever the path names a moment later.
+        guard status.st_mode & 0o077 == 0 else {
             throw InputError(path, "the secret key is readable by others (chmod 600 it)")
         }
         guard CurveKeyPair.isValidKey(secret) else { throw InputError(path, "secret-key is not a 40-character Z85 key") }
@@ -46,7 +45,7 @@ public enum CurveKeyFile {
 
     /// The public key in a `.public` (or `.secret`) file.
     public static func readPublic(_ path: String) throws -> String {
-        guard let key = try read(path)["public-key"] else { throw InputError(path, "has no public-key line") }
+        guard let key = try read(path).fields["public-key"] else { throw InputError(path, "has no public-key line") }
         guard CurveKeyPair.isValidKey(key) else { throw InputError(path, "public-key is not a 40-character Z85 key") }
         return key
     }
@@ -62,17 +61,25 @@ public enum CurveKeyFile {
             if name.hasSuffix(".public") { names.append(name) }
         }
         guard !names.isEmpty else { throw InputError(folder, "holds no .public key files") }
-        return try names.sorted().map { (try readPublic("\(folder)/\($0)"), String($0.dropLast(".public".count))) }
+        // The name reaches the log (a worker admitted under it): shown, never acted on.
+        return try names.sorted().map { (try readPublic("\(folder)/\($0)"), PrintableText.escaped(String($0.dropLast(".public".count)))) }
     }
 
-    static func read(_ path: String) throws -> [String: String] {
+    /// The most a key file may hold: keygen writes under 200 bytes (a key is 40 characters).
+    static let maximumBytes = 4096
+
+    /// The `key = value` lines of a key file, and the file's status. Key files are named by
+    /// users and found in folders: anything but a small regular file is refused before it is
+    /// read (see `FileSystem.readSmallFile`: a FIFO, /dev/zero, a large file).
+    static func read(_ path: String) throws -> (fields: [String: String], status: stat) {
+        let (bytes, status) = try FileSystem.readSmallFile(path, maximumBytes: maximumBytes, what: "a key file")
         var fields: [String: String] = [:]
-        for line in try FileSystem.readText(path).split(separator: "\n") {
+        for line in try FileSystem.utf8Text(bytes, source: path).split(separator: "\n") {
             let text = line.trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty, !text.hasPrefix("#"), let equals = text.firstIndex(of: "=") else { continue }
             fields[text[..<equals].trimmingCharacters(in: .whitespaces)] = text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces)
         }
-        return fields
+        return (fields, status)
     }
 
     static func create(_ path: String, mode: mode_t, _ text: String) throws {

@@ -104,6 +104,53 @@ public enum FileSystem {
         String(decoding: try readBytes(path), as: UTF8.self)
     }
 
+    /// The content of a small regular file such as a key file, and its status, read without
+    /// trusting what the path names: opened without blocking (a FIFO would wait for a writer
+    /// forever), refused unless it is a regular file (a device such as /dev/zero never ends) of at
+    /// most `maximumBytes` (a large file is refused before any of it is read), and never read past
+    /// that (a file that grows meanwhile is refused too). `what` names it in errors ("a key file").
+    public static func readSmallFile(_ path: String, maximumBytes: Int, what: String) throws -> (bytes: [UInt8], status: stat) {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("read", path: path, errno: errno) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw SystemError("read", path: path, errno: errno) }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw InputError(path, "is not a regular file (\(what) is expected)") }
+        let tooLarge = InputError(path, "is too large for \(what) (more than \(maximumBytes) bytes)")
+        guard status.st_size <= maximumBytes else { throw tooLarge }
+        let file = FileDescriptor(rawValue: fd)
+        var bytes = [UInt8](repeating: 0, count: maximumBytes + 1), count = 0
+        while count < bytes.count {
+            let n: Int
+            do {
+                n = try bytes.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...])) }
+            } catch {
+                throw SystemError("read", path: path, errno: (error as? Errno)?.rawValue ?? EIO)
+            }
+            if n == 0 { break }
+            count += n
+        }
+        guard count <= maximumBytes else { throw tooLarge }
+        return (Array(bytes[..<count]), status)
+    }
+
+    /// The whole content of a file that must be UTF-8 text, such as a sweep file: one that is not
+    /// is refused, naming the line and the first bad byte, rather than read with the bytes
+    /// replaced (a name or a value would silently change).
+    public static func readUTF8(_ path: String) throws -> String {
+        try utf8Text(try readBytes(path), source: path)
+    }
+
+    /// `bytes` as UTF-8 text; an `InputError` at `source` where they are not.
+    static func utf8Text(_ bytes: [UInt8], source: String) throws -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        var parser = UTF8.ForwardParser(), iterator = bytes.makeIterator(), offset = 0
+        while case .valid(let scalar) = parser.parseScalar(from: &iterator) { offset += scalar.count }
+        let line = bytes[..<offset].count(where: { $0 == UInt8(ascii: "\n") }) + 1
+        let hex = String(bytes[offset], radix: 16, uppercase: true)
+        throw InputError("\(source):\(line)", "not UTF-8 text (byte 0x\(hex.count < 2 ? "0" : "")\(hex) at offset \(offset)); save the file as UTF-8")
+    }
+
     public static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0

@@ -79,11 +79,25 @@ public enum ResolvedSweep {
         }
     }
 
-    /// A YAML scalar that reads back as the same text: plain when safe, double-quoted otherwise.
+    /// A YAML scalar that reads back as the same text: plain when safe, double-quoted otherwise,
+    /// with control characters as escapes (a YAML reader refuses most of them raw in a file: a
+    /// description holding one would make the folder unreadable to `summarize`).
     static func scalar(_ text: String) -> String {
         let plain = !text.isEmpty && text.allSatisfy { $0.isLetter || $0.isNumber || "._+-".contains($0) }
-            && !["true", "false", "null", "yes", "no", "on", "off", "~"].contains(text.lowercased())
+            && !PrintableText.hasUnsafe(text) && !["true", "false", "null", "yes", "no", "on", "off", "~"].contains(text.lowercased())
         if plain { return text }
-        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": quoted += "\\\\"
+            case "\"": quoted += "\\\""
+            case _ where PrintableText.isUnsafe(scalar):
+                let hex = String(scalar.value, radix: 16)
+                quoted += scalar.value <= 0xFFFF ? "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                                                 : "\\U" + String(repeating: "0", count: 8 - hex.count) + hex
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\""
     }
 }

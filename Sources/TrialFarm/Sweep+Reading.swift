@@ -60,7 +60,9 @@ extension Sweep {
                 }
                 seen[key] = value
                 switch key {
-                case "name": text(value, "name").map { sweep.name = $0 }
+                case "name":
+                    guard let name = text(value, "name") else { break }
+                    if let why = Sweep.nameProblem(name) { problem(value, "name", why) } else { sweep.name = name }
                 case "description": sweep.description = text(value, "description")
                 case "method":
                     guard let name = text(value, "method") else { break }
@@ -81,6 +83,10 @@ extension Sweep {
                 case "race": race(value).map { sweep.race = $0 }
                 default: break
                 }
+            }
+            if seen["name"] == nil, let why = Sweep.nameProblem(sweep.name) {
+                // The file's own name stands in for a missing name: it must make a folder name too.
+                problem(root, "name", "not given, and the file's name cannot stand in for it: \(why)")
             }
             if !goalGiven { sweep.goal = Sweep.defaultGoal(sweep.metric) }
             if sweep.method == .race {

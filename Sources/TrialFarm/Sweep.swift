@@ -99,6 +99,7 @@ public struct Sweep: Sendable, Equatable {
         public init() {}
     }
 
+    /// Names the default output folder, `results/NAME` (`nameProblem` says which names can).
     public var name: String
     public var description: String?
     public var method: Method = .grid
@@ -127,6 +128,31 @@ public struct Sweep: Sendable, Equatable {
     public var parameters: [(name: String, specification: Specification)] = []
 
     public init(name: String) { self.name = name }
+
+    /// The output folder when none is given: `results/NAME`, always inside `results/` (the name
+    /// was checked by `nameProblem` when the file was read).
+    public var defaultFolder: String { "results/" + name }
+
+    /// What is wrong with `name` as the name of a sweep, or nil. It names a folder inside
+    /// `results/`, so it must be one path component that stays there — not empty, `.` or `..`,
+    /// without `/` or `\` — and a name a shell and `depthfarm` take as a name (no leading `-`);
+    /// it is printed and written into `sweep.yaml`, so it holds no control characters
+    /// (`PrintableText.isUnsafe`: the YAML reader of `summarize` refuses some, a terminal acts on
+    /// them); and a folder name has at most 255 bytes.
+    public static func nameProblem(_ name: String) -> String? {
+        let why: String? =
+            if name.isEmpty { "it is empty" }
+            else if name == "." || name == ".." { "it names the folder results/ itself or the one above" }
+            else if let unsafe = name.unicodeScalars.first(where: PrintableText.isUnsafe) { "it holds the control character \(PrintableText.escape(unsafe))" }
+            else if name.contains("/") || name.contains("\\") { "it holds a \(name.contains("/") ? "/" : "\\")" }
+            else if name.hasPrefix("-") { "it starts with '-'" }
+            else if name.utf8.count > 255 { "it has \(name.utf8.count) bytes" }
+            else { nil }
+        return why.map {
+            "must name a folder inside results/: printable characters but / and \\, at most 255 bytes, not starting with '-', "
+                + "not . or .. (got '\(PrintableText.escaped(name, maximumBytes: 80))': \($0))"
+        }
+    }
 
     public static func == (a: Sweep, b: Sweep) -> Bool {
         a.name == b.name && a.description == b.description && a.method == b.method && a.samples == b.samples
@@ -162,7 +188,7 @@ public struct Sweep: Sendable, Equatable {
 
     /// Reads a sweep file; notes on keys it ignores go to `notes`.
     public static func load(path: String, notes: (String) -> Void = { _ in }) throws -> Sweep {
-        let text = try FileSystem.readText(path)
+        let text = try FileSystem.readUTF8(path)
         let base = path.split(separator: "/").last.map(String.init) ?? path
         let stem = base.split(separator: ".").first.map(String.init) ?? base
         do {

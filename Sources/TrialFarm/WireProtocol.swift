@@ -22,6 +22,9 @@ public enum WireProtocol {
     public static let maximumRecordsPerBatch = 8192
     /// Longest text field (host, version, error, reason), in bytes.
     public static let maximumTextBytes = 4096
+    /// A worker's host name and version as the coordinator keeps them, in bytes (longer ones are
+    /// cut; `depthfarm worker --name` takes at most 200).
+    public static let maximumNameBytes = 256
     /// Longest configuration (canonical JSON), in bytes.
     public static let maximumConfigurationBytes = 16384
     /// A checkpoint travels in pieces of at most this many bytes (CHECKPOINT, RESUME).
@@ -238,7 +241,7 @@ public enum WireMessage: Equatable, Sendable {
             let trial = try fields.id(), attempt = try fields.attempt(), batches = try fields.number(in: 0...1_000_000_000)
             let statusText = try fields.text()
             guard let status = TrialOutcome.Status(rawValue: statusText), status != .cancelled, status != .pruned else {
-                throw WireError("DONE: status '\(statusText)'")
+                throw WireError("DONE: status '\(PrintableText.escaped(statusText, maximumBytes: 32))'")
             }
             var outcome = TrialOutcome(status: status)
             outcome.divergedStep = try fields.optionalNumber(in: 1...Int(Int32.max))

@@ -7,7 +7,7 @@ import Yams
 public enum ConfigurationFile {
     /// Applies every `name: value` of the file at `path` to `config`.
     public static func apply(path: String, to config: inout TrialConfig) throws {
-        let root = try YAMLDocument.parse(try FileSystem.readText(path), source: path)
+        let root = try YAMLDocument.parse(try FileSystem.readUTF8(path), source: path)
         guard case .mapping(let mapping) = root else {
             throw InputError(YAMLDocument.location(path, root), "expected a mapping of parameter names to values")
         }

@@ -88,6 +88,8 @@ import ZeroMQ
         (["report", "OUT", "--smooth", "0"], "--smooth must be in 1 … 1000000 (got 0)"),
         (["keygen", "c", "--out", "KEYS"], "KEYS/c.public: exists (add --force to replace it)"),
         (["keygen", "../escape", "--out", "KEYS"], "use letters, digits, '-', '_' and '.' only"),
+        (["worker", "--connect", "tcp://127.0.0.1:5555", "--name", "node\u{1B}[2J\r\nevil"],
+         "--name must be printable, without control characters (got 'node\\x1b[2J\\x0d\\x0aevil')"),
     ]
 
     @Test("bad command lines: one line naming the argument; nothing on disk touched", arguments: badCommands)
@@ -111,6 +113,126 @@ import ZeroMQ
         let lines = result.errorLines
         #expect(lines.count == 1 && lines[0].contains(substitute(message)), "\(result.standardError)")
         #expect(Self.snapshot(folder.path) == before)
+    }
+
+    /// With `name: ..` the default folder results/.. was the working folder itself: its
+    /// metrics.csv overwritten, its spool/ removed. No name may take the folder out of results/.
+    @Test("a sweep name that would take the default folder out of results/ is refused; the working folder is untouched",
+          arguments: ["\"..\"", ".", "../x", "/tmp/abs", "\"\"", "a/b", "\"a\\e[2J\"", "\"a\\r\\nb\"", "-x"])
+    func namesStayInResults(_ name: String) throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("named.yaml", "name: \(name)\n" + Fixtures.small.replacingOccurrences(of: "name: small\n", with: ""))
+        _ = try folder.write("metrics.csv", "a user's own file\n")
+        try FileManager.default.createDirectory(atPath: folder.file("spool"), withIntermediateDirectories: true)
+        _ = try folder.write("spool/keep", "a user's own folder\n")
+        let before = Self.snapshot(folder.path)
+        for command in ["run", "coordinator"] {
+            let result = try runDepthFarm([command, sweep] + (command == "coordinator" ? ["--bind", "tcp://127.0.0.1:0"] : []), directory: folder.path)
+            #expect(result.status == 1)
+            #expect(result.errorLines.count == 1 && result.errorLines[0].contains("named.yaml:1: name: must name a folder inside results/"),
+                    "\(result.standardError)")
+            #expect(!result.standardError.unicodeScalars.contains { PrintableText.isUnsafe($0) && $0 != "\n" })
+        }
+        #expect(Self.snapshot(folder.path) == before)
+    }
+
+    @Test("a sweep file that is not UTF-8 is refused with one line naming it; the default folder uses a checked name")
+    func notUTF8() throws {
+        let folder = TemporaryFolder()
+        let path = folder.file("latin1.yaml")
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("name: caf".utf8) + [0xE9] + Data(("\n" + Fixtures.small.replacingOccurrences(of: "name: small\n", with: "")).utf8)))
+        let result = try runDepthFarm(["run", path], directory: folder.path)
+        #expect(result.status == 1 && result.errorLines == ["Error: \(path):1: not UTF-8 text (byte 0xE9 at offset 9); save the file as UTF-8"],
+                "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("results")))
+        let good = try folder.write("good.yaml", Fixtures.small.replacingOccurrences(of: "name: small", with: "name: café ✓"))
+        #expect(try runDepthFarm(["run", good, "--workers", "2"], directory: folder.path).status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder.file("results/café ✓/trials.csv")))
+        #expect(try runDepthFarm(["summarize", "results/café ✓"], directory: folder.path).status == 0)
+    }
+
+    /// The coordinator read every file named *.public in --authorized-keys to its end: a FIFO
+    /// hung it, a link to /dev/zero allocated until abort, a large file took seconds and memory.
+    @Test("--authorized-keys holding a FIFO, a link to /dev/zero or a large file: refused at once with one line")
+    func hostileKeyFiles() throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("small.yaml", Fixtures.small)
+        #expect(try runDepthFarm(["keygen", "c", "--out", folder.file("keys")]).status == 0)
+        let cases: [(String, (String) -> Int32, String)] = [
+            ("fifo", { mkfifo($0, 0o644) }, "is not a regular file (a key file is expected)"),
+            ("zero", { symlink("/dev/zero", $0) }, "is not a regular file (a key file is expected)"),
+            ("big", { path in
+                let fd = open(path, O_WRONLY | O_CREAT, 0o644)
+                defer { close(fd) }
+                return ftruncate(fd, 200 << 20)
+            }, "is too large for a key file (more than 4096 bytes)"),
+        ]
+        for (name, make, message) in cases {
+            let authorized = folder.file("authorized-\(name)")
+            try FileManager.default.createDirectory(atPath: authorized, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: folder.file("keys/c.public"), toPath: authorized + "/c.public")
+            #expect(make(authorized + "/\(name).public") == 0)
+            let clock = ContinuousClock(), start = clock.now
+            let coordinator = try BackgroundProcess(["coordinator", sweep, "--out", folder.file("out"), "--bind", "tcp://127.0.0.1:0",
+                                                     "--curve-secret-key", folder.file("keys/c.secret"), "--authorized-keys", authorized],
+                                                    folder: folder, name: "coordinator-\(name)")
+            let status = coordinator.wait(timeout: 10)
+            if status == nil { coordinator.signal(SIGKILL) }
+            #expect(status == 1 && clock.now - start < .seconds(5), "\(name): \(String(describing: status))")
+            let lines = coordinator.standardError.split(separator: "\n")
+            #expect(lines == ["Error: \(authorized)/\(name).public: \(message)"], "\(coordinator.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: folder.file("out")))
+        }
+    }
+
+    /// A worker's host name and version went to the coordinator's terminal raw (an ESC sequence
+    /// clears it, CR LF forges a log line), and into trials.csv and the journal.
+    @Test("a peer whose HELLO, FAILED and BYE carry control characters: log, trials.csv and journal hold them escaped")
+    func hostilePeerText() throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("two.yaml", Fixtures.small.replacingOccurrences(of: "seeds: [0, 1, 2]", with: "seeds: [0, 1]")
+            .replacingOccurrences(of: "hidden: {values: [4, 8]}", with: "hidden: {value: 4}").replacingOccurrences(of: "method: {values: [bptt, bptd]}", with: "method: {value: bptt}"))
+        let out = folder.file("out")
+        let (coordinator, endpoint) = try Fixtures.coordinator(sweep, out: out, ["--max-attempts", "1", "--log-level", "debug"], folder: folder)
+        let context = try Context()
+        let peer = try Socket(context, .dealer)
+        try peer.setLinger(milliseconds: 0)
+        try peer.connect(endpoint)
+        let host = "\u{1B}[2J\r\nevil\tx", shown = "\\x1b[2J\\x0d\\x0aevil\\x09x"
+        try #require(try peer.send(WireMessage.hello(host: host, pid: 4242, version: "6.6\u{1B}]0;pwned\u{07}").encode(), wait: true))
+        try #require(try peer.send(WireMessage.ready.encode(), wait: true))
+        try #require(try peer.send(WireMessage.ready.encode(), wait: true))
+        var assigned: [(trial: UInt64, attempt: Int)] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while assigned.count < 2 && ContinuousClock.now < deadline {
+            guard let (frames, _) = try peer.receive() else { usleep(10_000); continue }
+            if case .assign(let trial, let attempt, _, _, _, _, _) = try WireMessage.decode(frames) { assigned.append((trial, attempt)) }
+        }
+        try #require(assigned.count == 2)
+        var outcome = TrialOutcome(status: .completed)
+        outcome.epochsCompleted = 2
+        try #require(try peer.send(WireMessage.done(trial: assigned[0].trial, attempt: assigned[0].attempt, batches: 0, outcome: outcome).encode(), wait: true))
+        try #require(try peer.send(WireMessage.failed(trial: assigned[1].trial, attempt: assigned[1].attempt,
+                                                      error: "boom\r\n\u{1B}[31mred\tx").encode(), wait: true))
+        #expect(coordinator.wait(timeout: 30) == 1, "\(coordinator.standardError)")
+        let unsafe = { (text: String) in text.unicodeScalars.contains { PrintableText.isUnsafe($0) && $0 != "\n" } }
+        let log = coordinator.standardError
+        #expect(!unsafe(log), "\(log)")
+        #expect(log.contains("worker \(shown)/4242 joined") && log.contains("runs depthfarm 6.6\\x1b]0;pwned\\x07,"), "\(log)")
+        #expect(!log.split(separator: "\n").contains { $0.hasPrefix("evil") })
+        let trials = try String(contentsOfFile: out + "/trials.csv", encoding: .utf8)
+        #expect(!unsafe(trials))
+        let rows = try Fixtures.rows(out + "/trials.csv")
+        #expect(rows.count == 3 && rows.allSatisfy { $0.count == rows[0].count })
+        let byColumn = try Fixtures.trials(out)
+        #expect(byColumn[0]["host"] == shown && byColumn[1]["status"] == "failed")
+        #expect(byColumn[1]["error"]?.contains("boom\\x0d\\x0a\\x1b[31mred\\x09x") == true)
+        let journal = try String(contentsOfFile: out + "/journal.log", encoding: .utf8)
+        #expect(!journal.unicodeScalars.contains { PrintableText.isUnsafe($0) && $0 != "\n" && $0 != "\t" })
+        let done = try #require(journal.split(separator: "\n").first { $0.hasPrefix("done\t") })
+        // The journal doubles backslashes (its own escape for TAB and line breaks).
+        #expect(done.split(separator: "\t", omittingEmptySubsequences: false).count == 18
+                && done.contains("\t\(shown.replacingOccurrences(of: "\\", with: "\\\\"))\t"))
     }
 
     @Test("a rogue peer sends over 100,000 bad messages while a sweep runs: the coordinator stays up, bounded, and right")

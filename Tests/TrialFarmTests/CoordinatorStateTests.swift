@@ -188,6 +188,44 @@ import TrainingCore
         #expect(welcomes == 100 && f.state.rejected["READY from a peer that did not say HELLO"] == 150)
     }
 
+    /// A peer's host name, version, error and reason used to reach the terminal raw (an ESC
+    /// sequence can clear it, CR LF forge a line), and trials.csv with a line break in a field.
+    @Test("what a peer says (host, version, error, reason) reaches the log, the journal and trials.csv escaped and bounded")
+    func hostilePeerText() throws {
+        let f = try Fixture(maximumAttempts: 1)
+        let host = "\u{1B}[2J\r\nevil\tx", shown = "\\x1b[2J\\x0d\\x0aevil\\x09x"
+        try f.receive(.hello(host: host, pid: 7, version: "9.9\u{1B}]0;pwned\u{07}" + String(repeating: "v", count: 1000)), from: "w")
+        let (trial, attempt) = try #require(try f.receive(.ready, from: "w").compactMap { _, message in
+            if case .assign(let trial, let attempt, _, _, _, _, _) = message { (trial, attempt) } else { nil }
+        }.first)
+        try f.complete(trial, attempt: attempt, from: "w")
+        let second = try #require(try f.receive(.ready, from: "w").compactMap { _, message in
+            if case .assign(let trial, _, _, _, _, _, _) = message { trial } else { nil }
+        }.first)
+        try f.receive(.failed(trial: second, attempt: 1, error: "boom\r\n\u{1B}[31mred\tx\u{202E}"), from: "w")
+        try f.receive(.bye(reason: "gone\u{1B}[H\n"), from: "w")
+        let journal = try f.journal()
+        try ResultFiles.writeTrials(f.store)
+        let trials = try FileSystem.readText(f.folder + "/trials.csv")
+
+        let unsafe = { (text: String) in text.unicodeScalars.contains(where: PrintableText.isUnsafe) }
+        #expect(!f.log.all.contains(where: unsafe), "\(f.log.all)")
+        #expect(f.log.contains("worker \(shown)/7 joined"))
+        let warning = try #require(f.log.all.first { $0.contains("runs depthfarm 9.9") })
+        #expect(warning.contains("9.9\\x1b]0;pwned\\x07vvv") && warning.contains("…, this coordinator") && warning.utf8.count < 400)
+        #expect(f.log.contains("left: gone\\x1b[H\\x0a"))
+        // One line per entry, one field per column, and the host and error as shown in the log.
+        #expect(journal.count == 2 && !journal.contains { $0.unicodeScalars.contains { PrintableText.isUnsafe($0) && $0 != "\t" } })
+        let done = journal[0].split(separator: "\t", omittingEmptySubsequences: false), failed = journal[1].split(separator: "\t", omittingEmptySubsequences: false)
+        #expect(done.count == 18 && Journal.Entry.unescape(String(done[15])) == shown)
+        #expect(failed.count == 8 && Journal.Entry.unescape(String(failed[4])) == "boom\\x0d\\x0a\\x1b[31mred\\x09x\\u{202e}")
+        let lines = trials.split(separator: "\n")
+        #expect(!trials.unicodeScalars.contains { PrintableText.isUnsafe($0) && $0 != "\n" })
+        #expect(lines.count == 1 + f.store.plan.trials.count && lines.allSatisfy { CSV.split($0).count == CSV.split(lines[0]).count })
+        let rows = lines.map { CSV.split($0) }, column = { (name: String) in rows[0].firstIndex(of: name)! }
+        #expect(rows[1][column("host")] == shown && rows[2][column("error")].contains("boom\\x0d\\x0a\\x1b[31mred\\x09x"))
+    }
+
     @Test("resuming: complete trials are not run again, and the rest are")
     func resume() throws {
         let folder: String, plan: SweepPlan
@@ -215,6 +253,7 @@ import TrainingCore
 final class LogLines: @unchecked Sendable {
     private var lines: [String] = []
     func contains(_ text: String) -> Bool { lines.contains { $0.contains(text) } }
+    var all: [String] { lines }
 
     struct Handler: LogHandler {
         let lines: LogLines

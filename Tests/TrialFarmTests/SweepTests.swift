@@ -244,4 +244,97 @@ import TrainingCore
             #expect(!description.contains("\n"))
         }
     }
+
+    /// Names that would put the default folder results/NAME elsewhere (".." is the working folder
+    /// itself: its metrics.csv overwritten, its spool/ removed), break a terminal or sweep.yaml,
+    /// or read as an option — each refused at the name's line, in one line that says what is allowed.
+    static let badNames: [(String, String)] = [
+        ("name: \"..\"\n", "it names the folder results/ itself or the one above"),
+        ("name: .\n", "it names the folder results/ itself or the one above"),
+        ("name: ../../x\n", "it holds a /"),
+        ("name: /tmp/abs\n", "it holds a /"),
+        ("name: a/b\n", "it holds a /"),
+        ("name: 'a\\b'\n", "it holds a \\"),
+        ("name: \"\"\n", "it is empty"),
+        ("name: \"a\\e[2Jb\"\n", "it holds the control character \\x1b"),
+        ("name: \"a\\rb\"\n", "it holds the control character \\x0d"),
+        ("name: \"a\\nb\"\n", "it holds the control character \\x0a"),
+        ("name: \"a\\tb\"\n", "it holds the control character \\x09"),
+        ("name: \"a\\x7fb\"\n", "it holds the control character \\x7f"),
+        ("name: \"a\\x9bb\"\n", "it holds the control character \\x9b"),
+        ("name: \"a\\u202eb\"\n", "it holds the control character \\u{202e}"),
+        ("name: -x\n", "it starts with '-'"),
+        ("name: \(String(repeating: "é", count: 128))\n", "it has 256 bytes"),
+    ]
+
+    @Test("a sweep name that would leave results/, hold a control character or read as an option is refused", arguments: badNames)
+    func refusedNames(_ text: String, _ reason: String) {
+        do {
+            _ = try Sweep.parse(text + "seeds: [0]\n", source: "s.yaml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            let description = String(describing: error)
+            #expect(description.hasPrefix("s.yaml:1: name: must name a folder inside results/: printable characters but / and \\, "
+                                          + "at most 255 bytes, not starting with '-', not . or .. (got '"), "\(description)")
+            #expect(description.hasSuffix(reason + ")"), "\(description)")
+            #expect(!description.unicodeScalars.contains(where: PrintableText.isUnsafe), "\(description)")
+        }
+    }
+
+    @Test("without a name the file's name stands in, and must make a folder name too")
+    func defaultNames() throws {
+        #expect(try Sweep.parse("seeds: [0]\n", source: "s.yaml", defaultName: "from-file").defaultFolder == "results/from-file")
+        #expect(throws: SweepProblems.self) { try Sweep.parse("seeds: [0]\n", source: "s.yaml", defaultName: "-x") }
+    }
+
+    @Test("names with spaces, accents and symbols are fine, and read back from sweep.yaml as they were")
+    func goodNames() throws {
+        for name in ["seed experiment", "Überblick ✓ 2025", ".hidden-but-inside", "a..b", "x=1,y=2", "\"quoted\""] {
+            let text = "name: '\(name.replacingOccurrences(of: "'", with: "''"))'\nseeds: [0]\nparameters:\n  hidden: {value: 4}\n"
+            let plan = try SweepPlan(try Sweep.parse(text, source: "s.yaml"))
+            #expect(plan.sweep.name == name && plan.sweep.defaultFolder == "results/" + name)
+            #expect(try Sweep.parse(ResolvedSweep.yaml(plan), source: "sweep.yaml").name == name)
+        }
+    }
+
+    /// A description holding control characters was written raw into sweep.yaml, whose reader
+    /// then refused the folder ("control characters are not allowed").
+    @Test("a description with control characters is written into sweep.yaml escaped and reads back the same")
+    func descriptionRoundTrip() throws {
+        let text = "description: \"line one\\nline two\\twith \\e[2J, \\x85, \\u2028 and \\x7f\"\nseeds: [0]\n"
+        let plan = try SweepPlan(try Sweep.parse(text, source: "s.yaml"))
+        #expect(plan.sweep.description == "line one\nline two\twith \u{1B}[2J, \u{85}, \u{2028} and \u{7F}")
+        let resolved = ResolvedSweep.yaml(plan)
+        #expect(!resolved.unicodeScalars.contains { PrintableText.isUnsafe($0) && $0 != "\n" })
+        #expect(try Sweep.parse(resolved, source: "sweep.yaml").description == plan.sweep.description)
+    }
+
+    /// The name rule and the YAML reader's must agree: a name the rule lets through is written
+    /// into sweep.yaml as it is and must read back there. Every Unicode scalar the rule calls
+    /// safe goes raw into a YAML document, 2048 at a time.
+    @Test("every character a sweep name may hold, the YAML reader takes raw")
+    func nameRuleCoversYAML() throws {
+        let safe = (0...UInt32(0x10FFFF)).lazy.compactMap(Unicode.Scalar.init).filter { !PrintableText.isUnsafe($0) && !"\"\\/".unicodeScalars.contains($0) }
+        var chunk = String.UnicodeScalarView(), chunks = 0
+        func check() throws {
+            let name = String(chunk)
+            #expect(try Sweep.parse("name: \"\(name)\"\nseeds: [0]\n", source: "s.yaml").name == name)
+            chunk.removeAll()
+            chunks += 1
+        }
+        for scalar in safe {
+            chunk.append(scalar)
+            if chunk.count == 60 { try check() }
+        }
+        if !chunk.isEmpty { try check() }
+        #expect(chunks > 1000)
+    }
+
+    @Test("a sweep file that is not UTF-8 is refused, naming the file, the line and the byte")
+    func notUTF8() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID()).yaml").path
+        defer { try? FileSystem.remove(path) }
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("seeds: [0]\nname: caf".utf8 + [0xE9] + Data("\n".utf8))))
+        #expect(throws: InputError(path + ":2", "not UTF-8 text (byte 0xE9 at offset 20); save the file as UTF-8")) { try Sweep.load(path: path) }
+    }
 }

@@ -43,7 +43,7 @@ struct CoordinatorCommand: ParsableCommand {
     func coordinate() throws {
         let console = Console()
         let plan = try farm.plan(sweep, notes: { console.line("note: \($0)") })
-        let folder = out ?? "results/\(plan.sweep.name)"
+        let folder = out ?? plan.sweep.defaultFolder
         var options = farm.coordinatorOptions(bind: bind)
         options.curve = try curve.load()
         let warning = try curve.checkExposure(of: bind)

@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
     func runSweep() throws {
         let console = Console()
         let plan = try farm.plan(sweep, notes: { console.line("note: \($0)") })
-        let folder = out ?? "results/\(plan.sweep.name)"
+        let folder = out ?? plan.sweep.defaultFolder
         Interruption.install()
         let store = try farm.openStore(folder, plan: plan, console: console)
         // A Unix socket: local only, and cheaper than TCP over loopback.

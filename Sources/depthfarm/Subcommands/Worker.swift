@@ -43,6 +43,9 @@ struct WorkerCommand: ParsableCommand {
         guard (1...1024).contains(processes) else { throw ValidationError("--processes must be in 1 … 1024 (got \(processes))") }
         guard patience > 0 else { throw ValidationError("--patience must be positive (got \(patience))") }
         if let name, name.isEmpty || name.utf8.count > 200 { throw ValidationError("--name must be 1 to 200 bytes long") }
+        if let name, PrintableText.hasUnsafe(name) {
+            throw ValidationError("--name must be printable, without control characters (got '\(PrintableText.escaped(name))')")
+        }
     }
 
     func run() throws {
