@@ -138,6 +138,7 @@ public final class ResultStore: TrialRegistry {
             completedLength = 0
         } else {
             try Self.prepareFolder(folder)
+            try Self.refuseForeignFolder(folder)
             let journal = try Journal.lock(folder: folder)
             self.journal = journal
             if FileSystem.exists(sweepFile) {
@@ -291,12 +292,15 @@ public final class ResultStore: TrialRegistry {
     /// The files a sweep writes into its folder besides the journal, `spool/` and `checkpoints/`.
     static let fileNames = ["sweep.yaml", completedName, "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv", "report.html"]
 
-    /// Creates `folder` (and its parents) if needed, and checks it can be written and is a
-    /// sweep's: an existing folder that holds files but neither a journal nor `sweep.yaml` is
-    /// refused, so that no file of a user's is overwritten.
+    /// Creates `folder` (and its parents) if needed, and checks it can be written.
     static func prepareFolder(_ folder: String) throws {
         try FileSystem.createDirectories(folder)
         guard access(folder, W_OK) == 0 else { throw SystemError("write into", path: folder, errno: errno) }
+    }
+
+    /// Refuses a folder that holds files but neither a journal nor `sweep.yaml`: it is not a
+    /// sweep's, and no file of a user's may be overwritten.
+    static func refuseForeignFolder(_ folder: String) throws {
         let names = try FileSystem.names(in: folder)
         if !names.isEmpty && !names.contains(Journal.fileName) && !names.contains("sweep.yaml") {
             throw InputError(folder, "holds files but no sweep's results (no journal.log or sweep.yaml): choose a new or empty folder")

@@ -231,7 +231,7 @@ import ZeroMQ
         #expect(!journal.unicodeScalars.contains { PrintableText.isUnsafe($0) && $0 != "\n" && $0 != "\t" })
         let done = try #require(journal.split(separator: "\n").first { $0.hasPrefix("done\t") })
         // The journal doubles backslashes (its own escape for TAB and line breaks).
-        #expect(done.split(separator: "\t", omittingEmptySubsequences: false).count == 18
+        #expect(done.split(separator: "\t", omittingEmptySubsequences: false).count == 20  // 18 fields, the rows' CRC, the line's
                 && done.contains("\t\(shown.replacingOccurrences(of: "\\", with: "\\\\"))\t"))
     }
 

@@ -217,7 +217,7 @@ import TrainingCore
         // One line per entry, one field per column, and the host and error as shown in the log.
         #expect(journal.count == 2 && !journal.contains { $0.unicodeScalars.contains { PrintableText.isUnsafe($0) && $0 != "\t" } })
         let done = journal[0].split(separator: "\t", omittingEmptySubsequences: false), failed = journal[1].split(separator: "\t", omittingEmptySubsequences: false)
-        #expect(done.count == 18 && Journal.Entry.unescape(String(done[15])) == shown)
+        #expect(done.count == 19 && Journal.Entry.unescape(String(done[16])) == shown)
         #expect(failed.count == 8 && Journal.Entry.unescape(String(failed[4])) == "boom\\x0d\\x0a\\x1b[31mred\\x09x\\u{202e}")
         let lines = trials.split(separator: "\n")
         #expect(!trials.unicodeScalars.contains { PrintableText.isUnsafe($0) && $0 != "\n" })
