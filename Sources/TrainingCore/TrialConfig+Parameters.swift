@@ -171,13 +171,29 @@ extension TrialConfig {
     /// their shortest exact form. `includingSeed: false` gives the configuration's identity
     /// across seeds.
     public func canonicalJSON(includingSeed: Bool = true) -> String {
-        let fields = Self.sortedParameters
-            .filter { includingSeed || $0.name != "seed" }
-            .map { "\"\($0.name)\":\($0.read(self).json)" }
+        var fields = canonicalFields()
+        if !includingSeed { fields.remove(at: Self.seedPosition) }
         return "{" + fields.joined(separator: ",") + "}"
     }
 
+    /// The canonical JSON without the seed, and cut around the seed's value: `beforeSeed +
+    /// String(seed) + afterSeed` is `canonicalJSON()` with any seed. A sweep's trials differ only
+    /// in their seed, so it serialises a configuration once rather than once per seed (a million
+    /// seeds spent 13 s serialising).
+    public func canonicalJSONParts() -> (unseeded: String, beforeSeed: String, afterSeed: String) {
+        let fields = canonicalFields(), seed = Self.seedPosition
+        let before = fields[..<seed].joined(separator: ","), after = fields[(seed + 1)...].joined(separator: ",")
+        // Neither side is empty: "seed" sorts neither first nor last among the names.
+        return ("{" + before + "," + after + "}", "{" + before + ",\"seed\":", "," + after + "}")
+    }
+
+    /// `"name":value` for every parameter, by name.
+    private func canonicalFields() -> [String] {
+        Self.sortedParameters.map { "\"\($0.name)\":\($0.read(self).json)" }
+    }
+
     private static let sortedParameters = parameters.sorted { $0.name < $1.name }
+    private static let seedPosition = sortedParameters.firstIndex { $0.name == "seed" }!
 
     /// Checks what single-parameter parsing cannot: combinations, and whether the trial fits in
     /// memory. Throws the first problem found, naming its parameter.

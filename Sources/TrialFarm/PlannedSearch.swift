@@ -45,14 +45,33 @@ public enum GridSearch {
     }
 
     /// The values a grid takes for a distribution, as W&B's grid does: every integer of an
-    /// int_uniform, and min, min + q, … below max of a q_uniform; nil for any other.
+    /// int_uniform, and min, min + q, … below max of a q_uniform; nil for any other. Call it only
+    /// once `gridValueCount` is known to be small: it builds every value.
     public static func gridValues(_ distribution: ParameterDistribution) -> [String]? {
+        guard let count = gridValueCount(distribution) else { return nil }
+        switch distribution.shape {
+        case .integerUniform(let low, _):
+            return (0..<count).map { String(low + $0) }
+        case .uniform(let low, _):
+            let q = distribution.quantum ?? 1
+            return (0..<count).map { distribution.text(low + Double($0) * q) }
+        default:
+            return nil
+        }
+    }
+
+    /// How many values `gridValues` gives, computed without building them (`Int.max` when more
+    /// than that), so that a grid of 10^12 values is refused by the trial limit rather than
+    /// built first.
+    public static func gridValueCount(_ distribution: ParameterDistribution) -> Int? {
         switch (distribution.name, distribution.shape) {
         case ("int_uniform", .integerUniform(let low, let high)):
-            return (low...high).map(String.init)
+            let (span, overflow) = high.subtractingReportingOverflow(low)
+            return overflow || span == Int.max ? Int.max : span + 1
         case ("q_uniform", .uniform(let low, let high)):
-            let q = distribution.quantum ?? 1
-            return stride(from: 0, to: Int(((high - low) / q).rounded(.up)), by: 1).map { distribution.text(low + Double($0) * q) }
+            let steps = ((high - low) / (distribution.quantum ?? 1)).rounded(.up)
+            // Int(_:) traps beyond Int.max (and on infinity: min −1e308, max 1e308).
+            return steps < 0x1p63 ? max(Int(steps), 0) : Int.max
         default:
             return nil
         }

@@ -54,9 +54,11 @@ extension Sweep {
         if method == old.method && method != .grid && changes.isEmpty && old.parameters.map(\.name) != parameters.map(\.name) {
             changes.append("parameters: their order changed (it decides what is drawn)")
         }
-        let removed = old.seeds.filter { !seeds.contains($0) }
+        // Sets, not seeds.contains: a study of a million seeds compared with its grown self.
+        let current = Set(seeds)
+        let removed = old.seeds.filter { !current.contains($0) }
         if !removed.isEmpty { changes.append("seeds: \(removed.map(String.init).joined(separator: ", ")) removed (their results would be dropped)") }
-        if method == .bayes && old.method == .bayes && Set(seeds) != Set(old.seeds) {
+        if method == .bayes && old.method == .bayes && current != Set(old.seeds) {
             changes.append("seeds: a bayes search scored its proposals on its seeds; other seeds change what it would have proposed")
         }
         if method != .grid && samples < old.samples {
@@ -68,7 +70,8 @@ extension Sweep {
     /// How `self` grows `old` (seeds and draws added), for the log; nil when nothing grows.
     func growth(from old: Sweep) -> String? {
         var parts: [String] = []
-        let added = seeds.filter { !old.seeds.contains($0) }
+        let before = Set(old.seeds)
+        let added = seeds.filter { !before.contains($0) }
         if !added.isEmpty { parts.append("\(added.count) seed\(added.count == 1 ? "" : "s") added") }
         if method != .grid && samples > old.samples { parts.append("samples \(old.samples) → \(samples)") }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")

@@ -68,7 +68,7 @@ public struct SweepPlan: Sendable {
                 let count: Int
                 switch parameter.specification {
                 case .values(let values, _): count = values.count
-                case .distribution(let distribution): count = GridSearch.gridValues(distribution)?.count ?? 1
+                case .distribution(let distribution): count = GridSearch.gridValueCount(distribution) ?? 1
                 case .value: count = 1
                 }
                 let (result, overflow) = product.multipliedReportingOverflow(by: count)
@@ -130,13 +130,13 @@ public struct SweepPlan: Sendable {
     @discardableResult
     public mutating func add(_ config: TrialConfig, draw: Int, cell: Int, seeds: [UInt64]) -> Range<Int>? {
         let resolved = config.resolved
-        let id = Self.id(resolved.canonicalJSON(includingSeed: false))
+        let canonical = resolved.canonicalJSONParts()
+        let id = Self.id(canonical.unseeded)
+        let trialID = { (seed: UInt64) in Self.id(canonical.beforeSeed + String(seed) + canonical.afterSeed) }
         if let existing = indexOfConfiguration[id] {
             let start = trials.count
-            var seeded = resolved
             for seed in seeds where !seedsOfConfiguration[existing].contains(seed) {
-                seeded.seed = seed
-                trials.append(Trial(id: Self.id(seeded.canonicalJSON()), configuration: Int32(existing), seed: seed))
+                trials.append(Trial(id: trialID(seed), configuration: Int32(existing), seed: seed))
                 seedsOfConfiguration[existing].insert(seed)
             }
             if trials.count == start { duplicates += 1 }
@@ -154,11 +154,7 @@ public struct SweepPlan: Sendable {
             varies[position] = true
         }
         let start = trials.count
-        var seeded = resolved
-        for seed in seeds {
-            seeded.seed = seed
-            trials.append(Trial(id: Self.id(seeded.canonicalJSON()), configuration: Int32(index), seed: seed))
-        }
+        trials.append(contentsOf: seeds.lazy.map { Trial(id: trialID($0), configuration: Int32(index), seed: $0) })
         seedsOfConfiguration.append(Set(seeds))
         return start..<trials.count
     }

@@ -39,6 +39,10 @@ import ZeroMQ
         ("- one\n- two\n", "bad.yaml:1: expected a mapping with a parameters section"),
         ("", "bad.yaml: the file is empty"),
         ("seeds: {count: 1000}\nparameters:\n  hidden: {values: [1, 2, 3, 4, 5]}\n", "bad.yaml: 5000 trials is more than --max-trials (1000)"),
+        // A grid of 10^12 and of more than 2^63 values: counted, not listed (this aborted out of memory and trapped).
+        ("parameters:\n  lr: {distribution: q_uniform, min: 0.0001, max: 1, q: 1.0e-12}\n", "trials is more than --max-trials (1000)"),
+        ("parameters:\n  lr: {distribution: q_uniform, min: 0.0001, max: 1.0e300, q: 1.0e-12}\n",
+         "bad.yaml: more than 2^63 trials is more than --max-trials (1000)"),
     ]
 
     @Test("malformed sweep files: one line naming the file, line and key; the output folder untouched", arguments: badSweeps)

@@ -73,6 +73,20 @@ import Testing
         #expect(parsed.count == 35)
     }
 
+    @Test("the canonical form cut around the seed gives the canonical form of every seed, and without it")
+    func canonicalJSONParts() throws {
+        for config in [TrialConfig(), try TrialConfig.with(["hidden": "32", "method": "bptd", "seed": "5", "task": "copy", "seq_len": "120"])] {
+            let (unseeded, before, after) = config.canonicalJSONParts()
+            #expect(unseeded == config.canonicalJSON(includingSeed: false))
+            #expect(before.hasSuffix(",\"seed\":") && after.hasPrefix(",\"seq_len\":"))
+            for seed: UInt64 in [0, 7, 1234567, .max] {
+                var seeded = config
+                seeded.seed = seed
+                #expect(before + String(seed) + after == seeded.canonicalJSON())
+            }
+        }
+    }
+
     @Test("Codable round trip through JSON")
     func codable() throws {
         let config = try TrialConfig.with(["method": "bptd", "lr": "0.001", "seed": "18446744073709551615", "layers": "2"])
