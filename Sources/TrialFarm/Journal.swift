@@ -79,7 +79,17 @@ public final class Journal {
         public let path: String
         public let version: String
         public var description: String {
-            "\(path): written by another version of depthfarm (journal format \(version), this one reads 2 with checksums); summarize it with that version, or start afresh with --force"
+            "\(path): written by another version of depthfarm (journal format \(version), this one reads 2 with checksums); summarize it with that version, or start the folder afresh"
+        }
+    }
+
+    /// A line whose checksum fails that is not a trial's or a decision's: what it held (a
+    /// search's configuration) cannot be re-derived, so the folder cannot be resumed.
+    public struct UnrepairableLine: Error, CustomStringConvertible, Equatable {
+        public let path: String
+        public let line: Int
+        public var description: String {
+            "\(path):\(line): damaged (its checksum fails), and not a trial's line: what it held cannot be re-run; start the folder afresh"
         }
     }
 
@@ -183,7 +193,7 @@ public final class Journal {
                 }
                 let fields = apparent.split(separator: "\t", omittingEmptySubsequences: false)
                 guard ["done", "failed", "decision"].contains(fields[0]) else {
-                    throw InputError("\(path):\(number + 1)", "damaged (its checksum fails), and not a trial's line: what it held cannot be re-run; start afresh with --force")
+                    throw UnrepairableLine(path: path, line: number + 1)
                 }
                 contents.damaged.append(Damage(line: number + 1, trial: fields[0] == "decision" || fields.count < 2 ? nil : UInt64(fields[1], radix: 16)))
                 continue

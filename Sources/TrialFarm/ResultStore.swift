@@ -94,7 +94,7 @@ public final class ResultStore: TrialRegistry {
     /// A running attempt's rows grew beyond `maximumTrialBytes`.
     public struct TrialTooLarge: Error, CustomStringConvertible {
         public let limit: Int
-        public var description: String { "its rows grew beyond \(ByteCount.text(limit)) (the limit a trial may write, --max-trial-bytes)" }
+        public var description: String { "its rows grew beyond \(ByteCount.text(limit)) (the most a trial may write)" }
     }
 
     /// What went wrong opening a folder for a sweep.
@@ -157,8 +157,8 @@ public final class ResultStore: TrialRegistry {
             }
             do {
                 contents = try journal.open(studyID: plan.studyID)
-            } catch let error as Journal.FormatError where force {
-                _ = error
+            } catch where force && (error is Journal.FormatError || error is Journal.UnrepairableLine) {
+                // Unreadable by this version, or damaged beyond repair: --force starts afresh.
                 try journal.clear()
                 try Self.clear(folder)
                 try FileSystem.writeAtomically(ResolvedSweep.yaml(plan), to: sweepFile)

@@ -42,7 +42,12 @@ func worded(_ error: any Error, sweep: String? = nil) -> any Error {
             return InputError("--connect \(endpoint)", "the CURVE handshake failed: is --curve-server-key the coordinator's public key?")
         }
     case let error as ResultStore.OpenError:
+        if case .damaged = error { return error }
         return InputError("", "\(error); choose another --out or add --force to start it afresh")
+    case let error as Journal.FormatError:
+        return InputError("", "\(error) (--force)")
+    case let error as Journal.UnrepairableLine:
+        return InputError("", "\(error) (--force)")
     case let error as SweepPlan.Unrunnable:
         return InputError(sweep ?? "sweep", error.description)
     case let error as SweepPlan.TooLarge:

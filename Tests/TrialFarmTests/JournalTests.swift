@@ -84,7 +84,7 @@ import TrainingCore
         #expect(try Journal.read(folder: folder, studyID: "abc").entries == [Self.done(1), Self.done(3)])
         #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(whole))
         try (whole + "nonsense\n" + Self.done(4).line + "\n").write(toFile: path, atomically: false, encoding: .utf8)
-        #expect(throws: InputError(path + ":3", "damaged (its checksum fails), and not a trial's line: what it held cannot be re-run; start afresh with --force")) {
+        #expect(throws: Journal.UnrepairableLine(path: path, line: 3)) {
             try Journal.read(folder: folder, studyID: "abc")
         }
     }
@@ -118,7 +118,7 @@ import TrainingCore
             withExtendedLifetime(journal) {}
         }
         try damaged(line: 2) { $0[$0.startIndex + 16] = UInt8(ascii: "1") }  // the configuration's draw
-        #expect(throws: InputError(path + ":2", "damaged (its checksum fails), and not a trial's line: what it held cannot be re-run; start afresh with --force")) {
+        #expect(throws: Journal.UnrepairableLine(path: path, line: 2)) {
             try Journal.read(folder: folder, studyID: "abc")
         }
         try Data("depthfarm-journal\t1\tabc\n".utf8).write(to: URL(fileURLWithPath: path))

@@ -128,7 +128,7 @@ import TrainingCore
         #expect(tuning.sweep.method == .bayes && tuning.sweep.gridOver == ["method"] && tuning.sweep.seeds == Array(0..<8))
         let searched = Set(tuning.sweep.parameters.filter { if case .distribution = $0.specification { true } else { false } }.map(\.name))
         #expect(searched == ["lr", "weight_decay", "beta1", "beta2"])
-        let registry = try PlanRegistry(tuning)
+        let registry = PlanRegistry(tuning)
         var search = BayesSearch(tuning.sweep)
         #expect(search.next(registry) != nil)  // the first generation's draws, each as BPTT then BPTD
         let first = registry.plan.configurations.prefix(2)
