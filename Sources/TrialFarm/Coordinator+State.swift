@@ -278,6 +278,11 @@ extension Coordinator.State {
         }
     }
 
+    /// Tells every worker to leave — those dropped as dead too, in case they are alive after all.
+    mutating func shutdownAll(reason: String) {
+        for id in Array(workers.keys) + droppedWorkers.subtracting(workers.keys) { send(.shutdown(reason: reason), to: id) }
+    }
+
     var welcome: WireMessage {
         .welcome(session: session, heartbeatMilliseconds: options.heartbeatMilliseconds, liveness: options.liveness)
     }
@@ -524,6 +529,9 @@ extension Coordinator.State {
             // This coordinator was busy, not listening (their messages wait in its queue): that
             // time does not count as its workers' silence.
             for id in workers.keys { workers[id]!.lastSeen = min(now, workers[id]!.lastSeen + busy) }
+            for index in trials.indices where trials[index].status == .running {
+                trials[index].lastHeard = min(now, trials[index].lastHeard + busy)
+            }
         }
         lastHousekeeping = now
         for (id, worker) in workers {

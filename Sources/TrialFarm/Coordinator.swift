@@ -143,9 +143,7 @@ public final class Coordinator {
         }
         try store.commit()
         state.report(now: ContinuousClock.now, refusals: zap?.takeRefusals())
-        for id in Array(state.workers.keys) {
-            state.send(.shutdown(reason: interrupted ? "the coordinator is stopping" : "the sweep is complete"), to: id)
-        }
+        state.shutdownAll(reason: interrupted ? "the coordinator is stopping" : "the sweep is complete")
         try sendOutbox()
         store.removeSpool()  // the running attempts' rows, if any: they will run again
         console.clearProgress()

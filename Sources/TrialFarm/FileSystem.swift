@@ -201,11 +201,15 @@ public enum FileSystem {
         return names
     }
 
-    /// Removes the files of folder `path` whose names `matching` accepts, then the folder if that
-    /// leaves it empty; a missing folder is no error.
+    /// Removes the regular files of folder `path` whose names `matching` accepts, then the folder
+    /// if that leaves it empty; a missing folder is no error.
     public static func remove(in path: String, where matching: (String) -> Bool) throws {
         let names = try names(in: path)
-        for name in names where matching(name) { try remove(path + "/" + name) }
+        for name in names where matching(name) {
+            var info = stat()
+            guard lstat(path + "/" + name, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            try remove(path + "/" + name)
+        }
         if isDirectory(path), try self.names(in: path).isEmpty { try remove(path) }
     }
 

@@ -189,7 +189,8 @@ public final class Journal {
                         let version = apparent.split(separator: "\t", omittingEmptySubsequences: false).dropFirst().first ?? ""
                         if version != "2" { throw FormatError(path: path, version: String(version)) }
                     }
-                    throw InputError("\(path):1", apparent.hasPrefix(header) ? "the journal's first line is damaged (its checksum fails)" : "not a depthfarm journal")
+                    guard apparent.hasPrefix(header) else { throw InputError("\(path):1", "not a depthfarm journal") }
+                    throw UnrepairableLine(path: path, line: 1)
                 }
                 let fields = apparent.split(separator: "\t", omittingEmptySubsequences: false)
                 guard ["done", "failed", "decision"].contains(fields[0]) else {
@@ -310,7 +311,9 @@ extension Journal.Entry {
             outcome.trainingSeconds = seconds
             (outcome.trainLoss, outcome.trainAccuracy, outcome.testLoss, outcome.testAccuracy) = (Double(f[9]), Double(f[10]), Double(f[11]), Double(f[12]))
             self.outcome = outcome
-            guard let offset = Int(f[13]), let length = Int(f[14]), offset >= 0, length >= 0, let crc = UInt32(f[15], radix: 16) else { return nil }
+            guard let offset = Int(f[13]), let length = Int(f[14]), offset >= 0, length >= 0, !offset.addingReportingOverflow(length).overflow,
+                  let crc = UInt32(f[15], radix: 16)
+            else { return nil }
             rows = offset..<(offset + length)
             rowsCRC = crc
         } else {

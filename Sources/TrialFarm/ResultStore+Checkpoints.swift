@@ -167,8 +167,11 @@ extension ResultStore {
             guard name.hasSuffix(".ckpt"), let id = UInt64(name.dropLast(5), radix: 16), let trial = indexOfTrial[id], finished[trial] == nil,
                   var header = CheckpointHeader(path: path)
             else {
-                if name.hasSuffix(".ckpt"), let id = UInt64(name.dropLast(5), radix: 16), let trial = indexOfTrial[id], finished[trial] == nil {
-                    damage.append(Damage(description: "checkpoints/\(name) is damaged (its checksum or length fails): its trial starts from the beginning", trial: nil))
+                // (Gone since it was listed is not damage: a running coordinator removed it.)
+                if name.hasSuffix(".ckpt"), let id = UInt64(name.dropLast(5), radix: 16), let trial = indexOfTrial[id], finished[trial] == nil,
+                   FileSystem.exists(path) {
+                    damage.append(Damage(description: "checkpoints/\(name) is damaged (its checksum or length fails): its trial starts from the beginning",
+                                         trial: nil, isCheckpoint: true))
                 }
                 if journal != nil { unlink(path) }
                 continue
@@ -182,7 +185,7 @@ extension ResultStore {
     /// it is received.
     static func isCheckpointFileName(_ name: String) -> Bool {
         let stem = name.hasSuffix(".ckpt") ? name.dropLast(5) : name.hasSuffix(".ckpt.tmp") ? name.dropLast(9) : ""
-        return stem.count == 16 && stem.allSatisfy(\.isHexDigit)
+        return stem.count == 16 && stem.allSatisfy { $0.isASCII && $0.isHexDigit }
     }
 
     /// Removes the checkpoint of a trial that has finished.

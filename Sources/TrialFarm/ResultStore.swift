@@ -83,6 +83,8 @@ public final class ResultStore: TrialRegistry {
         public var trial: Int?
         /// The trial has a whole record besides (a later attempt's): nothing is missing.
         public var superseded = false
+        /// A checkpoint: no result is missing, its trial only starts over.
+        public var isCheckpoint = false
     }
 
     /// The largest block of rows one trial may have, by default (see `maximumTrialBytes`).
@@ -135,6 +137,8 @@ public final class ResultStore: TrialRegistry {
             journal = nil
             contents = try Journal.read(folder: folder, studyID: plan.studyID)
             completed = open(completedPath, O_RDONLY | O_CLOEXEC)
+            // Missing, it holds nothing (every block is then missing); unreadable, that is the error.
+            guard completed >= 0 || errno == ENOENT else { throw SystemError("read", path: completedPath, errno: errno) }
             completedLength = 0
         } else {
             try Self.prepareFolder(folder)
@@ -197,7 +201,8 @@ public final class ResultStore: TrialRegistry {
         damage = contents.damaged.map { Damage(description: "\(Journal.fileName) \($0)", trial: $0.trial.flatMap { indexOfTrial[$0] }) }
             + rowDamage.map { Damage(description: "\(Self.completedName): the rows of trial \(SweepPlan.hex($0.trial)) \($0.problem)", trial: indexOfTrial[$0.trial]) }
         for index in damage.indices {
-            if let trial = damage[index].trial { damage[index].superseded = finished[trial] != nil }
+            // Only a whole later `done` makes up for it: a `failed` left from before does not.
+            if let trial = damage[index].trial { damage[index].superseded = finished[trial]?.kind == .done }
         }
         if readOnly && !acceptDamage, let first = damage.first(where: { !$0.superseded && $0.trial != nil }) {
             throw OpenError.damaged(folder: folder, first: first.description, count: damage.count { !$0.superseded })
@@ -211,19 +216,22 @@ public final class ResultStore: TrialRegistry {
     private static func checkRows(_ contents: inout Journal.Contents, completed: Int32, path completedPath: String) throws -> [(trial: UInt64, problem: String)] {
         let size = completed >= 0 ? try FileSystem.size(completed, path: completedPath) : 0
         var damagedTrials: [(trial: UInt64, problem: String)] = []
-        contents.entries.removeAll { entry in
-            guard entry.kind == .done, let rows = entry.rows, !rows.isEmpty else { return false }
-            let problem: String
-            if rows.upperBound > size {
-                problem = rows.lowerBound >= size ? "are missing (the file ends at byte \(size))" : "are cut short (the file ends at byte \(size))"
-            } else if (try? FileSystem.checksum(completed, count: rows.count, at: rows.lowerBound, path: completedPath)) != entry.rowsCRC {
-                problem = "are damaged (their checksum fails)"
-            } else {
-                return false
+        var kept: [Journal.Entry] = []
+        for entry in contents.entries {
+            guard entry.kind == .done, let rows = entry.rows else {
+                kept.append(entry)
+                continue
             }
-            damagedTrials.append((entry.trial, problem))
-            return true
+            // Beyond the end even when empty: the file must not be extended to reach it.
+            if rows.upperBound > size {
+                damagedTrials.append((entry.trial, rows.lowerBound >= size && !rows.isEmpty ? "are missing (the file ends at byte \(size))" : "are cut short (the file ends at byte \(size))"))
+            } else if try FileSystem.checksum(completed, count: rows.count, at: rows.lowerBound, path: completedPath) != entry.rowsCRC {
+                damagedTrials.append((entry.trial, "are damaged (their checksum fails)"))
+            } else {
+                kept.append(entry)
+            }
         }
+        contents.entries = kept
         return damagedTrials
     }
 

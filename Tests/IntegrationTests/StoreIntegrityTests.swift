@@ -102,6 +102,15 @@ import TrialFarm
         #expect(trials.filter { $0["status"] == "completed" }.count == 6)
         #expect(result.standardError.contains("12 trials: 6 completed, 0 diverged, 6 failed"))
 
+        // Run again without the limit: the failed trials complete. Then the last block (a trial
+        // that had failed before) is cut: its old `failed` line does not make up for it.
+        #expect(try runDepthFarm(["run", sweep, "--out", out, "--workers", "2"]).status == 0)
+        let completed = URL(fileURLWithPath: out + "/completed.csv")
+        try Data(contentsOf: completed).dropLast(100).write(to: completed)
+        let found = try runDepthFarm(["verify", out])
+        #expect(found.status == 1 && found.standardError.contains("are cut short") && found.standardError.contains("re-runs its trial"), "\(found.standardError)")
+        #expect(try runDepthFarm(["summarize", out]).status != 0)
+
         let bad = try runDepthFarm(["run", sweep, "--out", folder.file("other"), "--max-trial-bytes", "lots"])
         #expect(bad.status != 0 && bad.standardError.contains("--max-trial-bytes must be a positive size such as 500M or 8G (got lots)"))
         #expect(!FileManager.default.fileExists(atPath: folder.file("other")))

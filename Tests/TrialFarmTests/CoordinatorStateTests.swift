@@ -154,6 +154,10 @@ import TrainingCore
         #expect(f.state.workers.count == 1)
         try f.idle(1.5)  // then silent for 3 heartbeats: dead, and remembered, to be told when the sweep ends
         #expect(f.state.workers.isEmpty && f.state.droppedWorkers == [Array("a".utf8)])
+        try f.receive(.hello(host: "b", pid: 2, version: DepthFarmVersion.current), from: "b")
+        f.state.shutdownAll(reason: "the sweep is complete")
+        let told = f.takeOutbox().filter { if case .shutdown = $0.1 { true } else { false } }.map(\.0)
+        #expect(told.sorted() == ["a", "b"])
     }
 
     @Test("a trial whose attempts all fail is failed for good, with the error as data")

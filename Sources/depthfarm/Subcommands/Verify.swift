@@ -27,9 +27,10 @@ struct Verify: ParsableCommand {
         }
         let recorded = store.plan.trials.indices.filter { store.isComplete($0) }
         let bytes = recorded.reduce(0) { $0 + (store.finished[$1]?.rows?.count ?? 0) }
-        let problems = store.damage.filter { !$0.superseded }.count
+        let problems = store.damage.filter { !$0.superseded && !$0.isCheckpoint }.count
         console.line("\(folder): \(recorded.count) of \(store.plan.trials.count) trials recorded whole (\(bytes) bytes of rows)"
-                     + (problems == 0 ? "; every checksum holds" : "; \(problems) problem\(problems == 1 ? "" : "s")"))
+                     + (store.damage.isEmpty ? "; every checksum holds" : problems == 0 ? "; nothing is missing"
+                        : "; \(problems) problem\(problems == 1 ? "" : "s")"))
         if problems > 0 { throw ExitCode.failure }
     }
 }
