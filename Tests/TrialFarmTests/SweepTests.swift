@@ -113,17 +113,19 @@ import TrainingCore
         #expect(SweepPlan.trialCount(plan.sweep) == 9)
     }
 
-    @Test("the sweeps in the repository load and plan; bptd-tuning is the paired TPE search the write-up asks for")
+    @Test("the sweeps in the repository load and plan (the next-steps study 192 trials); bptd-tuning is the paired TPE search the write-up asks for")
     func repositorySweeps() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         var planned: [String: SweepPlan] = [:]
-        for folder in ["sweeps", "Benchmarks/search"] {
+        for folder in ["sweeps", "sweeps/next-steps", "Benchmarks/search"] {
             let directory = root.appendingPathComponent(folder)
             for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".yaml") {
                 planned[file] = try SweepPlan(Sweep.load(path: directory.appendingPathComponent(file).path))
             }
         }
-        #expect(planned.keys.sorted() == ["bptd-tuning.yaml", "lr-grid.yaml", "next-steps.yaml", "seed-experiment.yaml", "tpe-bptd.yaml"])
+        #expect(planned.count == 13 && ["bptd-tuning.yaml", "lr-grid.yaml", "next-steps.yaml", "seed-experiment.yaml", "tpe-bptd.yaml"].allSatisfy { planned[$0] != nil })
+        let study = planned.filter { $0.key.hasPrefix("next-steps") || $0.key.hasPrefix("echo-") || $0.key.hasPrefix("remember-first-") || $0.key.hasPrefix("adding-") }
+        #expect(study.count == 9 && study.values.reduce(0) { $0 + SweepPlan.trialCount($1.sweep) } == 192)  // the next-steps study, as the README says
         let tuning = try #require(planned["bptd-tuning.yaml"])
         #expect(tuning.sweep.method == .bayes && tuning.sweep.gridOver == ["method"] && tuning.sweep.seeds == Array(0..<8))
         let searched = Set(tuning.sweep.parameters.filter { if case .distribution = $0.specification { true } else { false } }.map(\.name))
