@@ -24,6 +24,22 @@ public enum Endpoint {
         }
     }
 
+    /// Why the host of a `tcp://HOST:PORT` endpoint does not resolve, if it does not (libzmq would
+    /// retry it silently forever); nil when it resolves, is a wildcard, or the lookup failed only
+    /// for now (the name server did not answer: libzmq retries, and so may it).
+    public static func unresolvedHost(_ text: String) -> (host: String, reason: String)? {
+        guard text.hasPrefix("tcp://"), let colon = text.lastIndex(of: ":") else { return nil }
+        var host = text[text.index(text.startIndex, offsetBy: "tcp://".count)..<colon]
+        if let semicolon = host.lastIndex(of: ";") { host = host[host.index(after: semicolon)...] }
+        let name = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard !name.isEmpty, name != "*" else { return nil }
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(name, nil, nil, &result)
+        if let result { freeaddrinfo(result) }
+        guard status != 0, status != EAI_AGAIN else { return nil }
+        return (name, String(cString: gai_strerror(status)))
+    }
+
     /// Whether only this machine can reach the endpoint: ipc and inproc, or tcp on a loopback
     /// address (127.0.0.0/8, ::1, localhost).
     public static func isLocal(_ text: String) -> Bool {

@@ -67,6 +67,9 @@ extension Worker {
         var lastSent: ContinuousClock.Instant
         /// Since when no coordinator has been answering (for `patience`); nil while one is.
         var aloneSince: ContinuousClock.Instant?
+        /// When the worker last said it is waiting for a coordinator: a minute later it says so
+        /// again, so that a worker started before its coordinator is not silent for an hour.
+        var lastWaitingNote: ContinuousClock.Instant?
         /// READYs sent and not yet answered with a trial.
         var credits = 0
 
@@ -153,6 +156,7 @@ extension Worker {
                     heartbeat = .milliseconds(milliseconds)
                     self.liveness = liveness
                     aloneSince = nil
+                    lastWaitingNote = nil
                     credits = 0
                 } else if now - helloSent > deadline {
                     // Unasked: a coordinator that does not know us (it declared us dead, or it
@@ -263,6 +267,12 @@ extension Worker {
                 }
             } else if awaitingWelcome && now - helloSent > deadline {
                 greet(now: now, port: port)
+            }
+            // Past the first greeting's deadline: the coordinator is not there (yet).
+            if session == nil, let since = aloneSince, now - since > deadline, lastWaitingNote.map({ now - $0 >= .seconds(60) }) ?? true {
+                let waited = Int(seconds(now - since))
+                logger.notice("waiting for a coordinator at \(options.endpoint) (\(waited) s so far\(options.patience.map { "; leaving after \(Int($0)) s" } ?? ""))")
+                lastWaitingNote = now
             }
             if session == nil, let since = aloneSince, let patience = options.patience, seconds(now - since) > patience {
                 logger.error("no coordinator at \(options.endpoint) for \(Int(patience)) s: leaving")

@@ -82,6 +82,7 @@ import ZeroMQ
         (["coordinator", "SWEEP", "--out", "OUT", "--bind", "tcp://127.0.0.1:0", "--curve-secret-key", "KEYS/c.public",
           "--authorized-keys", "KEYS"], "has no secret-key line"),
         (["worker", "--connect", "tcp://localhost"], "--connect tcp://localhost: not a ZeroMQ endpoint"),
+        (["worker", "--connect", "tcp://no-such-host.invalid:5555"], "--connect tcp://no-such-host.invalid:5555: the host name 'no-such-host.invalid' does not resolve"),
         (["worker", "--connect", "tcp://127.0.0.1:5555", "--curve-server-key", "KEYS/c.public"], "--curve-server-key and --curve-secret-key go together"),
         (["worker", "--connect", "tcp://127.0.0.1:5555", "--curve-server-key", "KEYS/missing.public", "--curve-secret-key", "KEYS/c.secret"],
          "cannot read 'KEYS/missing.public': No such file or directory"),

@@ -183,4 +183,25 @@ import TrainingCore
         now += .seconds(11)
         #expect(alone.housekeeping(now: now, port: port) == WorkerOptions.noCoordinatorExitStatus)
     }
+
+    @Test("a worker with no coordinator says so after its first greeting goes unanswered, then every minute; welcomed, it stops")
+    func waitingNotes() throws {
+        let port = Port(), log = LogLines()
+        var now = ContinuousClock.now
+        var options = WorkerOptions(endpoint: "tcp://coordinator:5555")
+        options.patience = 3600
+        var state = Worker.State(options: options, logger: Logger(label: "worker") { _ in LogLines.Handler(lines: log) }, now: now)
+        state.greet(now: now, port: port)
+        for _ in 0..<(150 * 4) {  // housekeeping every quarter second for 150 s
+            now += .milliseconds(250)
+            #expect(state.housekeeping(now: now, port: port) == nil)
+        }
+        let notes = log.all.filter { $0.contains("waiting for a coordinator at tcp://coordinator:5555") }
+        #expect(notes.count == 3 && notes[0].hasPrefix("notice") && notes[0].contains("(3 s so far; leaving after 3600 s)"), "\(log.all)")
+        #expect(notes[1].contains("(63 s so far") && notes[2].contains("(123 s so far"))
+        _ = try state.received(Self.welcome, now: now, port: port)
+        now += .seconds(30)
+        _ = state.housekeeping(now: now, port: port)
+        #expect(log.all.filter { $0.contains("waiting for a coordinator") }.count == 3)
+    }
 }

@@ -40,6 +40,9 @@ struct WorkerCommand: ParsableCommand {
 
     func validate() throws {
         try Endpoint.check(connect, option: "--connect")
+        if let (host, reason) = Endpoint.unresolvedHost(connect) {
+            throw ValidationError("--connect \(connect): the host name '\(host)' does not resolve (\(reason))")
+        }
         guard (1...1024).contains(processes) else { throw ValidationError("--processes must be in 1 … 1024 (got \(processes))") }
         guard patience > 0 else { throw ValidationError("--patience must be positive (got \(patience))") }
         if let name, name.isEmpty || name.utf8.count > 200 { throw ValidationError("--name must be 1 to 200 bytes long") }
