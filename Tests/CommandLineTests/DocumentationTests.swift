@@ -27,6 +27,18 @@ import TrainingCore
         }
     }
 
+    @Test("each option's help gives its default once")
+    func defaultsOnce() throws {
+        for command in ["run", "coordinator", "worker", "summarize", "verify", "report", "keygen", "train", "gradients"] {
+            let help = try runDepthFarm([command, "--help"]).standardOutput
+            let options = try #require(help.range(of: "OPTIONS:")).upperBound
+            // One block per option: a line starting with two spaces and a dash, and its continuation lines.
+            for block in help[options...].split(separator: "\n  -") {
+                #expect(block.components(separatedBy: "default").count <= 2, "\(command): \(block)")
+            }
+        }
+    }
+
     @Test("every subcommand has a row in the README's command table, and every option of each is documented")
     func commands() throws {
         let readme = try Self.readme()

@@ -6,6 +6,12 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a sweep on this machine: a coordinator in this process and local worker processes.",
         discussion: """
+            A sweep file (YAML, W&B's sweep format) names the parameters and their values or \
+            distributions (`parameters:`, each `{value: …}`, `{values: […]}` or `{distribution: …}`), \
+            the `seeds`, the `method` (grid, random, bayes, race), the `metric` to rank by, and \
+            optionally `early_terminate`; every parameter not named keeps its default (`depthfarm \
+            train --help` lists them). The README's "Sweep files" section has the whole format.
+
             The coordinator listens on a Unix socket, reachable from this machine only. Results go to the output folder as trials \
             finish; running the same sweep into the same folder again skips the trials already \
             complete. Exit status: 0 when every trial completed or diverged, 1 when any failed, \
@@ -19,7 +25,7 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The output folder (default: results/NAME, NAME the sweep's name).", valueName: "folder"))
     var out: String?
 
-    @Option(help: ArgumentHelp("Worker processes to start (default: the number of cores).", valueName: "n"))
+    @Option(help: ArgumentHelp("Worker processes to start: one per core of this machine unless given.", valueName: "n"))
     var workers = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     @OptionGroup var farm: FarmOptions

@@ -19,13 +19,13 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The coordinator's endpoint, e.g. tcp://10.0.0.1:5555.", valueName: "endpoint"))
     var connect: String
 
-    @Option(help: ArgumentHelp("Worker processes to run (default: the number of cores).", valueName: "n"))
+    @Option(help: ArgumentHelp("Worker processes to run: one per core of this machine unless given.", valueName: "n"))
     var processes = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     @Flag(help: "When a sweep ends, wait for the next coordinator instead of leaving.")
     var stay = false
 
-    @Option(help: ArgumentHelp("Leave after this many seconds without a coordinator (default 3600; ignored with --stay).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Leave after this many seconds without a coordinator (ignored with --stay).", valueName: "seconds"))
     var patience: Double = 3600
 
     @Option(help: ArgumentHelp("The name this worker reports to the coordinator (default: the host name).", valueName: "name"))
