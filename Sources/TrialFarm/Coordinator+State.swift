@@ -61,6 +61,8 @@ extension Coordinator {
         /// When housekeeping last ran: a coordinator busy for longer (storing a trial of
         /// gigabytes) did not hear its workers, and does not count that as their silence.
         var lastHousekeeping: ContinuousClock.Instant
+        /// Trials finished, sampled every second over the last half minute: the recent rate.
+        var finishedSamples: [(time: ContinuousClock.Instant, finished: Int)] = []
         /// Workers dropped as dead this run (at most `maximumWorkers`): told too when the sweep
         /// ends, in case they are alive after all, so that none waits for a coordinator gone.
         var droppedWorkers: Set<[UInt8]> = []
@@ -534,6 +536,10 @@ extension Coordinator.State {
             }
         }
         lastHousekeeping = now
+        if finishedSamples.last.map({ now - $0.time >= .seconds(1) }) ?? true {
+            finishedSamples.append((now, counts.finished))
+            finishedSamples.removeAll { now - $0.time > .seconds(30) }
+        }
         for (id, worker) in workers {
             if now - worker.lastSeen > deadline {
                 workers.removeValue(forKey: id)
@@ -562,14 +568,21 @@ extension Coordinator.State {
 
     func progressLine(now: ContinuousClock.Instant) -> String {
         let total = trials.count
-        let running = trials.filter { $0.status == .running }.count
-        let elapsed = seconds(now - started)
-        let rate = elapsed > 0 ? Double(counts.finished - finishedAtStart) / elapsed : 0
-        var line = "[\(counts.finished)/\(total)] running \(running), workers \(workers.count), failed \(counts.failed), diverged \(counts.diverged)"
+        // Trials a worker is running now (not those handed out to wait behind them).
+        let running = workers.values.filter { !$0.held.isEmpty }.count
+        let elapsed = seconds(now - started), rate = recentRate(now: now)
+        var line = "[\(counts.finished)/\(total)] \(Coordinator.duration(elapsed)), running \(running), workers \(workers.count), failed \(counts.failed), diverged \(counts.diverged)"
         if counts.pruned > 0 { line += ", pruned \(counts.pruned)" }
         line += ", \(Self.format(rate)) trials/s"
-        if rate > 0 { line += ", ETA \(Coordinator.duration(Double(total - counts.finished) / rate))" }
+        if rate > 0 && counts.finished < total { line += ", ETA \(Coordinator.duration(Double(total - counts.finished) / rate))" }
         return line
+    }
+
+    /// Trials per second over the last half minute (since the start, early on): a cumulative
+    /// rate lags behind a sweep whose trials change length.
+    func recentRate(now: ContinuousClock.Instant) -> Double {
+        let (window, before) = finishedSamples.first.map { (seconds(now - $0.time), $0.finished) } ?? (seconds(now - started), finishedAtStart)
+        return window > 0 ? Double(counts.finished - before) / window : 0
     }
 
     static func format(_ rate: Double) -> String {

@@ -99,6 +99,16 @@ func writeReport(_ farm: FarmOptions, folder: String, console: Console) -> Bool 
     }
 }
 
+/// The lines a sweep command ends with: the counts, the top of the leaderboard, where the results
+/// are — and, when it was stopped, how to go on.
+func printEnd(_ report: CoordinatorReport, folder: String, since start: ContinuousClock.Instant, console: Console) {
+    let (whole, fraction) = (ContinuousClock.now - start).components
+    for line in SweepSummary.lines(report.counts, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.line(line) }
+    if report.interrupted {
+        console.line("interrupted: \(report.counts.pending) trial\(report.counts.pending == 1 ? "" : "s") not run; run the same command again to resume")
+    }
+}
+
 /// The exit status of a finished sweep command: interrupted 128 + signal, any failed trial or a
 /// requested report not written 1, otherwise 0.
 func exitStatus(_ report: CoordinatorReport, reportWritten: Bool) -> ExitCode {

@@ -112,6 +112,7 @@ import TrialFarm
         #expect(Fixtures.waitForFinished(out, count: 20))
         coordinator.signal(SIGTERM)
         #expect(coordinator.wait(timeout: 20) == 143)
+        #expect(coordinator.standardError.contains("not run; run the same command again to resume"))
         #expect(workers.wait(timeout: 10) == 0)
         #expect(workers.standardError.contains("coordinator: the coordinator is stopping"))
         let trials = try Fixtures.trials(out)

@@ -202,7 +202,7 @@ import TrialFarm
         let result = try runDepthFarm(["run", try folder.write("small.yaml", Fixtures.small), "--out", folder.file("out")])
         #expect(result.status == 0 && !result.standardError.contains("\u{1B}"))
         let lines = result.standardError.split(separator: "\n")
-        #expect(lines.contains { $0.hasPrefix("[0/12] running ") })
+        #expect(lines.contains { $0.hasPrefix("[0/12] ") && $0.contains(", running ") })
         #expect(lines.contains { $0.hasPrefix("leaderboard (test_acc at epoch 2):") })
         #expect(lines.last == "results: \(folder.file("out"))/")
     }

@@ -160,6 +160,31 @@ import TrainingCore
         #expect(told.sorted() == ["a", "b"])
     }
 
+    @Test("the progress line: elapsed time, the trials workers run now, the rate over the last half minute")
+    func progressLine() throws {
+        let f = try Fixture()
+        var (trial, attempt) = try #require(try f.join("a"))
+        try f.idle(1)
+        #expect(f.state.progressLine(now: f.now).hasPrefix("[0/4] 1s, running 1, workers 1, failed 0, diverged 0, 0.0 trials/s"))
+        try f.complete(trial, attempt: attempt, from: "a")
+        for _ in 0..<60 {  // a minute of heartbeats and nothing else
+            try f.idle(1)
+            try f.receive(.heartbeat, from: "a")
+        }
+        for _ in 0..<3 {
+            let given = try f.receive(.ready, from: "a").compactMap { _, message in
+                if case .assign(let trial, let attempt, _, _, _, _, _) = message { (trial, attempt) } else { nil }
+            }
+            (trial, attempt) = try #require(given.first)
+            try f.complete(trial, attempt: attempt, from: "a")
+            try f.idle(0.25)
+        }
+        // 3 in the last 30.5 s (since the start it would be 4 in 61.75 s, 0.065 a second).
+        let line = f.state.progressLine(now: f.now), rate = f.state.recentRate(now: f.now)
+        #expect(line.hasPrefix("[4/4] 1m2s, running 0, workers 1") && line.hasSuffix(" trials/s") && !line.contains("ETA"), "\(line)")
+        #expect(abs(rate - 3 / 30.5) < 1e-9, "\(rate)")
+    }
+
     @Test("a trial whose attempts all fail is failed for good, with the error as data")
     func failsForGood() throws {
         let f = try Fixture(maximumAttempts: 2)

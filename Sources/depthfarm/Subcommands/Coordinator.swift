@@ -56,10 +56,9 @@ struct CoordinatorCommand: ParsableCommand {
         let complete = store.plan.trials.indices.filter { store.isComplete($0) }.count
         console.line("sweep \(plan.sweep.name): \(SweepSummary.size(plan))" + (complete > 0 ? ", \(complete) already complete" : "")
                      + "; listening on \(coordinator.endpoint) (\(security)); results in \(folder)/")
-        let clock = ContinuousClock(), start = clock.now
+        let start = ContinuousClock.now
         let report = try coordinator.run(shouldStop: { Interruption.requested })
-        let (whole, fraction) = (clock.now - start).components
-        for line in SweepSummary.lines(report.counts, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.line(line) }
+        printEnd(report, folder: folder, since: start, console: console)
         throw exitStatus(report, reportWritten: writeReport(farm, folder: folder, console: console))
     }
 }

@@ -57,18 +57,18 @@ struct Run: ParsableCommand {
                                           logger: log.logger("coordinator", console: console))
         let complete = store.plan.trials.indices.filter { store.isComplete($0) }.count
         let remaining = SweepPlan.trialCount(plan.sweep) - complete
+        let started = min(workers, max(remaining, 1))
         console.line("sweep \(plan.sweep.name): \(SweepSummary.size(plan))" + (complete > 0 ? ", \(complete) already complete" : "")
-                     + "; \(min(workers, max(remaining, 1))) workers; results in \(folder)/")
+                     + "; \(started) worker\(started == 1 ? "" : "s"); results in \(folder)/")
         let local = remaining > 0
             ? try LocalWorkers(count: min(workers, remaining),
                                arguments: ["worker", "--connect", coordinator.endpoint, "--processes", "1", "--patience", "30",
                                            "--log-level", "error"])
             : nil
-        let clock = ContinuousClock(), start = clock.now
+        let start = ContinuousClock.now
         let report = try coordinator.run(shouldStop: { Interruption.requested })
         local?.wait(timeout: 10)
-        let (whole, fraction) = (clock.now - start).components
-        for line in SweepSummary.lines(report.counts, folder: folder, seconds: Double(whole) + Double(fraction) * 1e-18) { console.line(line) }
+        printEnd(report, folder: folder, since: start, console: console)
         throw exitStatus(report, reportWritten: writeReport(farm, folder: folder, console: console))
     }
 }
