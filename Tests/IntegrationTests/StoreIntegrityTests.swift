@@ -116,6 +116,34 @@ import TrialFarm
         #expect(!FileManager.default.fileExists(atPath: folder.file("other")))
     }
 
+    @Test("lock first: --force on a folder whose coordinator runs changes nothing; two sweeps started at once on a fresh folder leave it one sweep's")
+    func lockFirst() throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("small.yaml", Fixtures.small)
+        let other = try folder.write("other.yaml", Fixtures.small.replacingOccurrences(of: "seeds: [0, 1, 2]", with: "seeds: [7]"))
+        let out = folder.file("out")
+        let (coordinator, _) = try Fixtures.coordinator(sweep, out: out, folder: folder)  // no workers: it waits
+        let before = try ["sweep.yaml", "journal.log"].map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) }
+        let forced = try runDepthFarm(["run", other, "--out", out, "--force"])
+        #expect(forced.status != 0 && forced.standardError.contains("is being written by another coordinator"), "\(forced.standardError)")
+        #expect(try ["sweep.yaml", "journal.log"].map { try Data(contentsOf: URL(fileURLWithPath: out + "/" + $0)) } == before)
+        coordinator.signal(SIGTERM)
+        _ = coordinator.wait(timeout: 20)
+
+        for round in 0..<4 {
+            let fresh = folder.file("fresh-\(round)")
+            let first = try BackgroundProcess(["run", sweep, "--out", fresh, "--workers", "1"], folder: folder, name: "first-\(round)")
+            let second = try BackgroundProcess(["run", other, "--out", fresh, "--workers", "1"], folder: folder, name: "second-\(round)")
+            let statuses = [first.wait(timeout: 60), second.wait(timeout: 60)]
+            #expect(statuses.contains(0), "\(first.standardError) \(second.standardError)")
+            // Whoever lost, the folder is whole and one sweep's: it verifies, and both files name the same study.
+            #expect(try runDepthFarm(["verify", fresh]).status == 0)
+            let study = try #require(try String(contentsOfFile: fresh + "/sweep.yaml", encoding: .utf8).split(separator: "\n")
+                .first { $0.hasPrefix("study_id:") }?.split(separator: " ").last)
+            #expect(try String(contentsOfFile: fresh + "/journal.log", encoding: .utf8).hasPrefix("depthfarm-journal\t2\t\(study)\t"))
+        }
+    }
+
     @Test("the farm removes only what it made: a folder of other files is refused, a user's files in spool/ and checkpoints/ survive")
     func onlyItsOwnFiles() throws {
         let folder = TemporaryFolder()
