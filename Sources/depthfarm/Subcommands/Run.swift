@@ -61,7 +61,7 @@ struct Run: ParsableCommand {
         console.line("sweep \(plan.sweep.name): \(SweepSummary.size(plan))" + (complete > 0 ? ", \(complete) already complete" : "")
                      + "; \(started) worker\(started == 1 ? "" : "s"); results in \(folder)/")
         let local = remaining > 0
-            ? try LocalWorkers(count: min(workers, remaining),
+            ? try LocalWorkers(count: started,
                                arguments: ["worker", "--connect", coordinator.endpoint, "--processes", "1", "--patience", "30",
                                            "--log-level", "error"])
             : nil
