@@ -61,23 +61,7 @@ public enum SweepReport {
             </header>
 
             """
-        // Overview.
-        page += "<section id=\"overview\">\n<h2>Overview</h2>\n<table class=\"facts\">\n"
-        var facts: [(String, String)] = [
-            ("Trials", trialsFact(plan)),
-            ("Completed", String(counts.completed)), ("Diverged", String(counts.diverged)),
-            ("Pruned", "\(counts.pruned) (stopped early at a rung; kept out of the statistics)"), ("Failed", String(counts.failed)),
-            ("Not finished", String(counts.pending)),
-            ("Wall time", "\(Coordinator.duration(seconds)) (first trial's start to last trial's end)"),
-            ("Varied", plan.variedParameters.isEmpty ? "nothing" : plan.variedParameters.map { name in
-                let values = plan.configurations.map { $0.value(of: name)!.description }
-                return "\(name) ∈ {\(values.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", "))}"
-            }.joined(separator: "; ")),
-            ("Curves", options.groupBy.map { "one per value of \($0), its configurations' trials averaged together" } ?? "one per configuration"),
-        ]
-        if plan.sweep.earlyTerminate == nil { facts.removeAll { $0.0 == "Pruned" } }
-        for (name, value) in facts { page += "<tr><th>\(HTML.escape(name))</th><td>\(HTML.escape(value))</td></tr>\n" }
-        page += "</table>\n" + leaderboard(data) + "</section>\n"
+        page += overview(data, counts: counts, seconds: seconds, options: options)
 
         var charts = ChartNumbering()
         page += search(data, decisions: decisions, charts: &charts)
@@ -122,8 +106,37 @@ public enum SweepReport {
                           note: "Above 1 the recurrence can amplify; below 1 it contracts. Mean across seeds, 95% band shaded.").html
         page += "</div>\n</section>\n"
 
-        // BPTD: one optimizer per lag.
-        let bptd = series.filter { data.bptdSeries.contains($0) }
+        page += bptdSection(data, charts: &charts, options: options, recorded: recorded)
+        page += "<footer>Made by <code>depthfarm report</code> from the output folder's journal and completed trials; the numbers are those of summary.csv and metrics.csv.</footer>\n</body>\n</html>\n"
+        return page
+    }
+
+    /// The overview: counts, wall time, what varies, and the leaderboard.
+    static func overview(_ data: ReportData, counts: TrialCounts, seconds: Double, options: Options) -> String {
+        let plan = data.plan
+        var page = "<section id=\"overview\">\n<h2>Overview</h2>\n<table class=\"facts\">\n"
+        var facts: [(String, String)] = [
+            ("Trials", trialsFact(plan)),
+            ("Completed", String(counts.completed)), ("Diverged", String(counts.diverged)),
+            ("Pruned", "\(counts.pruned) (stopped early at a rung; kept out of the statistics)"), ("Failed", String(counts.failed)),
+            ("Not finished", String(counts.pending)),
+            ("Wall time", "\(Coordinator.duration(seconds)) (first trial's start to last trial's end)"),
+            ("Varied", plan.variedParameters.isEmpty ? "nothing" : plan.variedParameters.map { name in
+                let values = plan.configurations.map { $0.value(of: name)!.description }
+                return "\(name) ∈ {\(values.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", "))}"
+            }.joined(separator: "; ")),
+            ("Curves", options.groupBy.map { "one per value of \($0), its configurations' trials averaged together" } ?? "one per configuration"),
+        ]
+        if plan.sweep.earlyTerminate == nil { facts.removeAll { $0.0 == "Pruned" } }
+        for (name, value) in facts { page += "<tr><th>\(HTML.escape(name))</th><td>\(HTML.escape(value))</td></tr>\n" }
+        return page + "</table>\n" + leaderboard(data) + "</section>\n"
+    }
+
+    /// BPTD's per-lag charts, one group per BPTD series (nothing without one).
+    static func bptdSection(_ data: ReportData, charts: inout ChartNumbering, options: Options, recorded: String) -> String {
+        let name = { (s: Int) in "\(data.seriesNames[s]) (\(data.counts(s)))" }
+        var page = ""
+        let bptd = data.seriesNames.indices.filter { data.bptdSeries.contains($0) }
         if !bptd.isEmpty {
             page += "<section id=\"bptd\">\n<h2>BPTD: one optimizer per temporal lag</h2>\n"
             page += "<p>For each lag Δ, the gradient group G[Δ] and its own optimizer; lines coloured from Δ = 0 (dark) to the longest lag (yellow). Means across seeds.</p>\n"
@@ -160,7 +173,6 @@ public enum SweepReport {
             }
             page += "</section>\n"
         }
-        page += "<footer>Made by <code>depthfarm report</code> from the output folder's journal and completed trials; the numbers are those of summary.csv and metrics.csv.</footer>\n</body>\n</html>\n"
         return page
     }
 

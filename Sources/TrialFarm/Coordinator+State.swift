@@ -161,26 +161,8 @@ extension Coordinator.State {
     }
 
     mutating func handle(_ message: WireMessage, from id: [UInt8], now: ContinuousClock.Instant) {
-        if case .hello(let sentHost, let pid, let sentVersion) = message {
-            // What a peer says of itself goes to the log, the journal and trials.csv: control
-            // characters escaped (an ESC would act on the terminal, a TAB or line break split a
-            // line), and short.
-            let host = PrintableText.escaped(sentHost, maximumBytes: WireProtocol.maximumNameBytes)
-            let version = PrintableText.escaped(sentVersion, maximumBytes: WireProtocol.maximumNameBytes)
-            guard workers[id] != nil || workers.count < Coordinator.maximumWorkers else {
-                reject("greeting beyond \(Coordinator.maximumWorkers) workers")
-                return
-            }
-            // Greeting again is harmless: a worker that found us silent greets again and keeps its trial.
-            workers[id]?.lastSeen = now
-            if workers[id] == nil {
-                workers[id] = Coordinator.WorkerState(host: host, pid: pid, lastSeen: now, lastSent: now)
-                logger.debug("worker \(host)/\(pid) joined")
-            }
-            if version != DepthFarmVersion.current {
-                logger.warning("worker \(host)/\(pid) runs depthfarm \(version), this coordinator \(DepthFarmVersion.current)")
-            }
-            send(welcome, to: id)
+        if case .hello(let host, let pid, let version) = message {
+            greeted(by: id, host: host, pid: pid, version: version, now: now)
             return
         }
         guard workers[id] != nil else {
@@ -202,34 +184,7 @@ extension Coordinator.State {
         case .heartbeat:
             break
         case .metrics(let trial, let attempt, let sequence, let packed):
-            guard let index = current(trial, attempt, from: id) else { return }
-            guard sequence == trials[index].batches else {
-                reject("METRICS out of sequence")
-                return
-            }
-            let records = WireProtocol.records(packed)
-            do {
-                try store.appendMetrics(index, attempt: attempt, records: records)
-            } catch let error as ResultStore.TrialTooLarge {
-                // It would write as much again on any worker: no retry.
-                send(.cancel(trial: trial, attempt: attempt), to: id)
-                lose(index, failure: true, reason: error.description, final: true)
-                return
-            } catch {
-                fatal = error
-                return
-            }
-            trials[index].batches += 1
-            trials[index].lastHeard = now
-            if let metric = scheduler.observedMetric {
-                // One value per epoch, in order, up to the trial's epochs: what a peer sends cannot grow it further.
-                let epochs = plan.configurations[Int(plan.trials[index].configuration)].epochs
-                for record in records where record.metric == metric && record.step == nil && record.lag == nil
-                    && record.epoch == trials[index].epochValues.count + 1 && record.epoch <= epochs {
-                    trials[index].epochValues.append(record.value)
-                    scheduler.observe(trial: index, epoch: record.epoch, value: record.value)
-                }
-            }
+            receivedMetrics(trial, attempt, sequence: sequence, packed: packed, from: id, now: now)
         case .checkpoint(let trial, let attempt, let epoch, let piece, let count, let bytes):
             guard let index = current(trial, attempt, from: id) else { return }
             trials[index].lastHeard = now
@@ -241,30 +196,7 @@ extension Coordinator.State {
                 fatal = error
             }
         case .done(let trial, let attempt, let batches, let outcome):
-            guard let index = current(trial, attempt, from: id) else { return }
-            release(index, from: id, now: now)
-            guard batches == trials[index].batches else {
-                lose(index, failure: true, reason: "\(trials[index].batches) of its \(batches) metric batches arrived")
-                return
-            }
-            if outcome.status == .paused {
-                guard store.checkpointEpoch(index) == outcome.epochsCompleted, scheduler.epochLimit(trial: index) == outcome.epochsCompleted else {
-                    lose(index, failure: true, reason: "it paused at epoch \(outcome.epochsCompleted) without the checkpoint asked for")
-                    return
-                }
-                pause(index, epoch: outcome.epochsCompleted)
-                return
-            }
-            let t = trials[index]
-            do {
-                try store.completeAttempt(index, entry: Journal.Entry(kind: .done, trial: trial, attempt: attempt, failures: t.failures,
-                                                                       outcome: outcome, rows: nil, error: nil, host: workers[id]!.host,
-                                                                       started: t.started, finished: Self.unixTime()))
-            } catch {
-                fatal = error
-                return
-            }
-            finish(index, status: outcome.status == .diverged ? .diverged : .completed)
+            receivedDone(trial, attempt, batches: batches, outcome: outcome, from: id, now: now)
         case .failed(let trial, let attempt, let error):
             guard let index = current(trial, attempt, from: id) else { return }
             release(index, from: id, now: now)
@@ -278,6 +210,90 @@ extension Coordinator.State {
         case .hello, .welcome, .assign, .resume, .cancel, .shutdown:
             reject("\(message.command) sent to the coordinator")
         }
+    }
+
+    /// HELLO: a new worker joins; one greeting again (it found us silent) keeps its trials.
+    mutating func greeted(by id: [UInt8], host sentHost: String, pid: Int, version sentVersion: String, now: ContinuousClock.Instant) {
+        // What a peer says of itself goes to the log, the journal and trials.csv: control
+        // characters escaped (an ESC would act on the terminal, a TAB or line break split a
+        // line), and short.
+        let host = PrintableText.escaped(sentHost, maximumBytes: WireProtocol.maximumNameBytes)
+        let version = PrintableText.escaped(sentVersion, maximumBytes: WireProtocol.maximumNameBytes)
+        guard workers[id] != nil || workers.count < Coordinator.maximumWorkers else {
+            reject("greeting beyond \(Coordinator.maximumWorkers) workers")
+            return
+        }
+        workers[id]?.lastSeen = now
+        if workers[id] == nil {
+            workers[id] = Coordinator.WorkerState(host: host, pid: pid, lastSeen: now, lastSent: now)
+            logger.debug("worker \(host)/\(pid) joined")
+        }
+        if version != DepthFarmVersion.current {
+            logger.warning("worker \(host)/\(pid) runs depthfarm \(version), this coordinator \(DepthFarmVersion.current)")
+        }
+        send(welcome, to: id)
+    }
+
+    /// METRICS: a batch of the running attempt's rows, stored in order; the search sees its
+    /// per-epoch values.
+    mutating func receivedMetrics(_ trial: UInt64, _ attempt: Int, sequence: Int, packed: [UInt8], from id: [UInt8], now: ContinuousClock.Instant) {
+        guard let index = current(trial, attempt, from: id) else { return }
+        guard sequence == trials[index].batches else {
+            reject("METRICS out of sequence")
+            return
+        }
+        let records = WireProtocol.records(packed)
+        do {
+            try store.appendMetrics(index, attempt: attempt, records: records)
+        } catch let error as ResultStore.TrialTooLarge {
+            // It would write as much again on any worker: no retry.
+            send(.cancel(trial: trial, attempt: attempt), to: id)
+            lose(index, failure: true, reason: error.description, final: true)
+            return
+        } catch {
+            fatal = error
+            return
+        }
+        trials[index].batches += 1
+        trials[index].lastHeard = now
+        if let metric = scheduler.observedMetric {
+            // One value per epoch, in order, up to the trial's epochs: what a peer sends cannot grow it further.
+            let epochs = plan.configurations[Int(plan.trials[index].configuration)].epochs
+            for record in records where record.metric == metric && record.step == nil && record.lag == nil
+                && record.epoch == trials[index].epochValues.count + 1 && record.epoch <= epochs {
+                trials[index].epochValues.append(record.value)
+                scheduler.observe(trial: index, epoch: record.epoch, value: record.value)
+            }
+        }
+    }
+
+    /// DONE: the attempt ended — complete (its rows become the trial's), paused at a rung, or
+    /// lost if batches are missing.
+    mutating func receivedDone(_ trial: UInt64, _ attempt: Int, batches: Int, outcome: TrialOutcome, from id: [UInt8], now: ContinuousClock.Instant) {
+        guard let index = current(trial, attempt, from: id) else { return }
+        release(index, from: id, now: now)
+        guard batches == trials[index].batches else {
+            lose(index, failure: true, reason: "\(trials[index].batches) of its \(batches) metric batches arrived")
+            return
+        }
+        if outcome.status == .paused {
+            guard store.checkpointEpoch(index) == outcome.epochsCompleted, scheduler.epochLimit(trial: index) == outcome.epochsCompleted else {
+                lose(index, failure: true, reason: "it paused at epoch \(outcome.epochsCompleted) without the checkpoint asked for")
+                return
+            }
+            pause(index, epoch: outcome.epochsCompleted)
+            return
+        }
+        let t = trials[index]
+        do {
+            try store.completeAttempt(index, entry: Journal.Entry(kind: .done, trial: trial, attempt: attempt, failures: t.failures,
+                                                                   outcome: outcome, rows: nil, error: nil, host: workers[id]!.host,
+                                                                   started: t.started, finished: Self.unixTime()))
+        } catch {
+            fatal = error
+            return
+        }
+        finish(index, status: outcome.status == .diverged ? .diverged : .completed)
     }
 
     /// Tells every worker to leave — those dropped as dead too, in case they are alive after all.
