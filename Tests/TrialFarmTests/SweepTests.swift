@@ -212,11 +212,19 @@ import TrainingCore
 
         // The last value repeats the first: one problem, at the last index.
         let repeated = values.dropLast() + [values[0]]
+        Self.expectProblems("parameters:\n  lr: {values: [\(repeated.joined(separator: ", "))]}\n", source: "long.yaml",
+                            ["long.yaml:2: parameters.lr.values[199999]: duplicate value 1e-9"])
+    }
+
+    /// Expects `text` to be refused with exactly `problems`.
+    static func expectProblems(_ text: String, source: String, _ problems: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         do {
-            _ = try Sweep.parse("parameters:\n  lr: {values: [\(repeated.joined(separator: ", "))]}\n", source: "long.yaml")
-            Issue.record("a list with a duplicate value was accepted")
+            _ = try Sweep.parse(text, source: source)
+            Issue.record("accepted: \(text.prefix(60))…", sourceLocation: sourceLocation)
         } catch let error as SweepProblems {
-            #expect(error.problems.map(\.description) == ["long.yaml:2: parameters.lr.values[199999]: duplicate value 1e-9"])
+            #expect(error.problems.map(\.description) == problems, sourceLocation: sourceLocation)
+        } catch {
+            Issue.record(error, sourceLocation: sourceLocation)
         }
     }
 
@@ -227,12 +235,7 @@ import TrainingCore
         #expect(sweep.seeds.count == 1_000_000 && sweep.seeds.last == 999_999)
         #expect(SweepPlan.trialCount(sweep) == 2_000_000)
         #expect(throws: SweepPlan.TooLarge(trials: 2_000_000, maximum: 10)) { try SweepPlan(sweep, maximumTrials: 10) }
-        do {
-            _ = try Sweep.parse("seeds: [\(seeds), 17]\n", source: "seeds.yaml")
-            Issue.record("a duplicate seed was accepted")
-        } catch let error as SweepProblems {
-            #expect(error.problems.map(\.description) == ["seeds.yaml:1: seeds[1000000]: duplicate seed 17"])
-        }
+        Self.expectProblems("seeds: [\(seeds), 17]\n", source: "seeds.yaml", ["seeds.yaml:1: seeds[1000000]: duplicate seed 17"])
     }
 
     @Test("a study of 200,000 seeds grown by one is compared with itself seed by seed")
