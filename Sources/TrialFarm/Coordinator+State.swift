@@ -486,9 +486,8 @@ extension Coordinator.State {
     /// The canonical JSON of a trial's configuration.
     mutating func configurationJSON(of trial: SweepPlan.Trial) -> String {
         if configurationText?.index != trial.configuration {
-            let text = plan.config(of: SweepPlan.Trial(id: 0, configuration: trial.configuration, seed: 0)).canonicalJSON()
-            let seed = text.range(of: "\"seed\":0")!
-            configurationText = (trial.configuration, String(text[..<seed.lowerBound]) + "\"seed\":", String(text[seed.upperBound...]))
+            let parts = plan.configurations[Int(trial.configuration)].canonicalJSONParts()
+            configurationText = (trial.configuration, parts.beforeSeed, parts.afterSeed)
         }
         let (_, prefix, suffix) = configurationText!
         return prefix + String(trial.seed) + suffix

@@ -53,13 +53,7 @@ public enum CurveKeyFile {
     /// The public keys of every `.public` file in `folder`, with the file names they came from.
     public static func authorizedKeys(_ folder: String) throws -> [(key: String, name: String)] {
         guard FileSystem.isDirectory(folder) else { throw SystemError("read the folder", path: folder, errno: ENOTDIR) }
-        guard let directory = opendir(folder) else { throw SystemError("read the folder", path: folder, errno: errno) }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasSuffix(".public") { names.append(name) }
-        }
+        let names = try FileSystem.names(in: folder).filter { $0.hasSuffix(".public") }
         guard !names.isEmpty else { throw InputError(folder, "holds no .public key files") }
         // The name reaches the log (a worker admitted under it): shown, never acted on.
         return try names.sorted().map { (try readPublic("\(folder)/\($0)"), PrintableText.escaped(String($0.dropLast(".public".count)))) }
