@@ -70,3 +70,15 @@ public struct MetricRecord: Sendable, Equatable {
         self.value = value
     }
 }
+
+extension Metric {
+    /// The values the metric can take: a confidence interval (mean ± t·sem) may reach beyond
+    /// them — below 0 for a loss, above 1 for an accuracy — and is shown clipped to them.
+    public var range: (lower: Double, upper: Double) {
+        switch self {
+        case .trainAccuracy, .testAccuracy, .lagWeight: return (0, 1)
+        case .gradCosine: return (-1, 1)
+        default: return (0, .infinity)  // losses, norms, singular values, seconds
+        }
+    }
+}

@@ -13,7 +13,8 @@ public final class Console: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        var progressShown = false
+        /// Lines of progress on the terminal now (the cursor is on the last).
+        var progressLines = 0
         var lastPlain = -Double.infinity
         var lastDrawn = -Double.infinity
     }
@@ -31,16 +32,19 @@ public final class Console: Sendable {
         }
     }
 
-    /// The current progress, made only when it will be shown: redrawn on a terminal at most 10
-    /// times a second, printed every `plainInterval` seconds otherwise (`force`: now).
+    /// The current progress, made only when it will be shown: redrawn in place on a terminal at
+    /// most 10 times a second (several lines, each cut to the terminal's width so that none
+    /// wraps), printed every `plainInterval` seconds otherwise (`force`: now).
     public func progress(force: Bool = false, _ line: () -> String) {
         let now = seconds(ContinuousClock.now - start)
         state.withLock { state in
             if isTerminal {
                 guard force || now - state.lastDrawn >= 0.1 else { return }
                 state.lastDrawn = now
-                Self.emit("\r\u{1B}[K" + line())
-                state.progressShown = true
+                let width = Self.terminalWidth()
+                let lines = line().split(separator: "\n", omittingEmptySubsequences: false).map { String($0.prefix(width - 1)) }
+                Self.emit(Self.erase(state.progressLines) + lines.joined(separator: "\n"))
+                state.progressLines = lines.count
             } else {
                 guard force || now - state.lastPlain >= plainInterval else { return }
                 state.lastPlain = now
@@ -55,10 +59,21 @@ public final class Console: Sendable {
     }
 
     private static func clear(_ state: inout State) {
-        if state.progressShown {
-            emit("\r\u{1B}[K")
-            state.progressShown = false
+        if state.progressLines > 0 {
+            emit(erase(state.progressLines))
+            state.progressLines = 0
         }
+    }
+
+    /// Erases the `lines` lines drawn last, leaving the cursor at the start of the first.
+    private static func erase(_ lines: Int) -> String {
+        "\r\u{1B}[K" + String(repeating: "\u{1B}[1A\u{1B}[K", count: max(0, lines - 1))
+    }
+
+    /// Columns of the terminal on standard error (80 if it does not say).
+    private static func terminalWidth() -> Int {
+        var size = winsize()
+        return ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 10 ? Int(size.ws_col) : 80
     }
 
     /// Standard error may be closed or full; there is nowhere left to report that.

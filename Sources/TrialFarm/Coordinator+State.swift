@@ -66,6 +66,8 @@ extension Coordinator {
         /// Workers dropped as dead this run (at most `maximumWorkers`): told too when the sweep
         /// ends, in case they are alive after all, so that none waits for a coordinator gone.
         var droppedWorkers: Set<[UInt8]> = []
+        /// The best configurations so far, for the progress display.
+        var standings: Standings
 
         init(store: ResultStore, options: CoordinatorOptions, session: UInt64, logger: Logger, now: ContinuousClock.Instant) {
             self.store = store
@@ -73,6 +75,7 @@ extension Coordinator {
             self.session = session
             self.logger = logger
             scheduler = makeScheduler(for: store.plan.sweep)
+            standings = Standings(sweep: store.plan.sweep)
             trials = [TrialState](repeating: TrialState(), count: store.plan.trials.count)
             // A trial that failed in an earlier run is tried again: it counts as pending.
             var counts = TrialCounts()
@@ -111,6 +114,10 @@ extension Coordinator {
         var epochValues: [Double] = []
         /// The epoch it is paused at, while paused.
         var pausedAt = 0
+        /// The last epoch the current attempt finished, and the sweep's metric then (for the
+        /// progress display and the best so far).
+        var epochReached = 0
+        var latestValue: Double?
     }
 
     struct WorkerState {
@@ -256,6 +263,10 @@ extension Coordinator.State {
         }
         trials[index].batches += 1
         trials[index].lastHeard = now
+        for record in records where record.step == nil {
+            trials[index].epochReached = max(trials[index].epochReached, record.epoch)
+            if record.metric == plan.sweep.metric && record.lag == nil { trials[index].latestValue = record.value }
+        }
         if let metric = scheduler.observedMetric {
             // One value per epoch, in order, up to the trial's epochs: what a peer sends cannot grow it further.
             let epochs = plan.configurations[Int(plan.trials[index].configuration)].epochs
@@ -381,6 +392,10 @@ extension Coordinator.State {
         counts.pending -= 1
         counts.add(status)
         scheduler.finished(trial: index, status: status, epochValues: status == .failed ? [] : trials[index].epochValues)
+        let configuration = Int(plan.trials[index].configuration)
+        if status == .completed, trials[index].epochReached == plan.configurations[configuration].epochs, let value = trials[index].latestValue {
+            standings.add(configuration: configuration, final: value)
+        }
         trials[index].epochValues = []
     }
 
@@ -435,14 +450,16 @@ extension Coordinator.State {
                 continue
             }
             trials[index].status = .finished
-            var values: [Double] = []
+            var values: [Double] = [], final: Double?
             let status = store.status(index)
-            if let metric = scheduler.observedMetric {
-                try store.forEachRecord(of: index, perEpochOnly: true) { record in
-                    if record.metric == metric && record.lag == nil { values.append(record.value) }
-                }
+            let configuration = Int(plan.trials[index].configuration), epochs = plan.configurations[configuration].epochs
+            try store.forEachRecord(of: index, perEpochOnly: true) { record in
+                guard record.lag == nil else { return }
+                if record.metric == scheduler.observedMetric { values.append(record.value) }
+                if record.metric == plan.sweep.metric && record.epoch == epochs { final = record.value }
             }
             scheduler.finished(trial: index, status: status, epochValues: values)
+            if status == .completed, let final { standings.add(configuration: configuration, final: final) }
         }
         if let error = store.replayError { throw error }
         try prune()
@@ -473,7 +490,10 @@ extension Coordinator.State {
             workers[id]!.credits -= 1
             try store.startAttempt(index, attempt: t.attempt)
             // A trial with a checkpoint resumes from it: its values so far are the checkpoint's.
-            trials[index].epochValues = try observedValues(store.checkpointRecords(index))
+            let resumed = try store.checkpointRecords(index)
+            trials[index].epochValues = observedValues(resumed)
+            trials[index].epochReached = resumed.last { $0.step == nil }?.epoch ?? 0
+            trials[index].latestValue = resumed.last { $0.step == nil && $0.lag == nil && $0.metric == plan.sweep.metric }?.value
             let trial = plan.trials[index]
             let pieces = try store.checkpointPieces(index)
             send(.assign(trial: trial.id, attempt: t.attempt, configuration: configurationJSON(of: trial),
@@ -591,6 +611,55 @@ extension Coordinator.State {
         line += ", \(Self.format(rate)) trials/s"
         if rate > 0 && counts.finished < total { line += ", ETA \(Coordinator.duration(Double(total - counts.finished) / rate))" }
         return line
+    }
+
+    /// The progress on a terminal: the progress line, the best configuration so far, and a table
+    /// of the trials running now and of the top configurations (a few rows of each).
+    func progressBlock(now: ContinuousClock.Instant) -> String {
+        var lines = [progressLine(now: now)]
+        var standings = standings
+        let ranked = standings.ranked()
+        let metric = plan.sweep.metric.rawValue
+        if let best = ranked.first { lines.append("best so far: " + describe(best)) }
+        let running = workers.values.compactMap(\.held.first).sorted().prefix(4)
+        if !running.isEmpty {
+            var table = [["running", "trial", "seed", "epoch", metric, "worker", "configuration"]]
+            for index in running {
+                let t = trials[index], trial = plan.trials[index], configuration = Int(trial.configuration)
+                table.append(["", SweepPlan.hex(trial.id), String(trial.seed), "\(t.epochReached)/\(plan.configurations[configuration].epochs)",
+                              t.latestValue.map { Significant.format($0) } ?? "", t.worker.flatMap { workers[$0]?.name } ?? "",
+                              configurationText(configuration)])
+            }
+            lines += TextTable.aligned(table)
+        }
+        if !ranked.isEmpty {
+            var table = [["top", "rank", plan.sweep.aggregate == .mean ? metric : "\(metric) (\(plan.sweep.aggregate.rawValue))", "95% CI", "n", "configuration"]]
+            for (rank, standing) in ranked.prefix(3).enumerated() {
+                table.append(["", String(rank + 1), Significant.format(standing.score), Self.interval(standing.interval), String(standing.count),
+                              configurationText(standing.configuration)])
+            }
+            lines += TextTable.aligned(table)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The progress line with the best configuration so far, for a log or a pipe.
+    func plainProgressLine(now: ContinuousClock.Instant) -> String {
+        var standings = standings
+        return progressLine(now: now) + (standings.ranked().first.map { "; best " + describe($0) } ?? "")
+    }
+
+    /// `test_acc 0.9997 [0.9995, 0.9999] (n 8): method=bptt hidden=32`
+    func describe(_ standing: Standings.Standing) -> String {
+        let interval = standing.interval == nil ? "" : " " + Self.interval(standing.interval)
+        return "\(plan.sweep.metric.rawValue) \(Significant.format(standing.score))\(interval) (n \(standing.count))"
+            + (plan.variedParameters.isEmpty ? "" : ": " + configurationText(standing.configuration))
+    }
+
+    func configurationText(_ configuration: Int) -> String { SweepStatus.configurationText(plan, configuration) }
+
+    static func interval(_ interval: (low: Double, high: Double)?) -> String {
+        interval.map { "[\(Significant.format($0.low)), \(Significant.format($0.high))]" } ?? ""
     }
 
     /// Trials per second over the last half minute (since the start, early on): a cumulative

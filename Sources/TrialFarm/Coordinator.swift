@@ -139,7 +139,7 @@ public final class Coordinator {
             try state.housekeeping(now: now)
             if now - state.lastReport > .seconds(5) { state.report(now: now, refusals: zap?.takeRefusals()) }
             try sendOutbox()
-            console.progress { state.progressLine(now: ContinuousClock.now) }
+            console.progress { console.isTerminal ? state.progressBlock(now: ContinuousClock.now) : state.plainProgressLine(now: ContinuousClock.now) }
         }
         try store.commit()
         state.report(now: ContinuousClock.now, refusals: zap?.takeRefusals())

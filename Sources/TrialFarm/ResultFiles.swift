@@ -12,12 +12,15 @@ import TrainingCore
 /// - `trials.csv`: one row per trial of the plan.
 /// - `summary.csv`: per configuration, epoch, metric and lag, statistics across the seeds whose
 ///   trials completed; diverged trials are counted in their own column, not averaged.
+/// - `summary-windows.csv`: the same per configuration, window (step), metric and lag, for the
+///   per-window records (the per-lag cosines and moments of BPTD, the window losses).
 /// - `leaderboard.csv`: configurations ranked by the sweep's metric at their last epoch.
 public enum ResultFiles {
     public static func writeAll(_ store: ResultStore) throws {
         try writeMetrics(store)
         try writeTrials(store)
         try writeSummaries(store)
+        try writeWindowSummaries(store)
         try writeDecisions(store)
     }
 
@@ -149,6 +152,61 @@ public enum ResultFiles {
         try writeLeaderboard(store, ranked: ranked, finals: finals, counts: counts)
     }
 
+    /// `summary-windows.csv`: as `summary.csv`, for the records made every `metrics_every`
+    /// windows. The seeds of a configuration are read side by side, one window at a time, so
+    /// memory holds one window's records per seed whatever the trials' sizes; rows come window
+    /// by window in the order the trials recorded them.
+    static func writeWindowSummaries(_ store: ResultStore) throws {
+        let plan = store.plan
+        let varied = plan.variedParameters
+        let path = store.folder + "/summary-windows.csv"
+        let file = try BufferedFile(temporaryFor: path)
+        let pruning = plan.sweep.earlyTerminate != nil
+        file.write(CSV.row(["config_id"] + varied + ["epoch", "step", "metric", "lag"] + summaryStatistics + (pruning ? ["pruned"] : [])))
+        let counts = store.countsByConfiguration()
+        for (configuration, trials) in plan.trialsByConfiguration().enumerated() {
+            let config = plan.configurations[configuration]
+            let prefix = [SweepPlan.hex(plan.configurationIDs[configuration])] + varied.map { config.value(of: $0)!.description }
+            let suffix = pruning ? [String(counts[configuration].pruned)] : []
+            var readers = trials.filter { store.status($0) == .completed }.map { store.records(of: $0) }
+            while let step = try nextWindow(&readers) {
+                // This window's records across the seeds, by (metric, lag) in the order first seen.
+                var order: [WindowRecordKey] = [], statistics: [WindowRecordKey: (epoch: Int, values: RunningStatistics)] = [:]
+                for r in readers.indices {
+                    while let record = try readers[r].peek(), record.step == step {
+                        _ = try readers[r].next()
+                        let key = WindowRecordKey(metric: record.metric, lag: record.lag)
+                        if statistics[key] == nil { order.append(key) }
+                        statistics[key, default: (record.epoch, RunningStatistics())].values.add(record.value)
+                    }
+                }
+                for key in order {
+                    let (epoch, values) = statistics[key]!
+                    file.write(CSV.row(prefix + [String(epoch), String(step), key.metric.rawValue, key.lag.map(String.init) ?? ""]
+                                       + describe(values, diverged: counts[configuration].diverged) + suffix))
+                }
+            }
+            try file.flush()
+        }
+        try file.commit(to: path)
+    }
+
+    struct WindowRecordKey: Hashable {
+        let metric: Metric
+        let lag: Int?
+    }
+
+    /// Skips each reader past its per-epoch records; the smallest step any reader is at next
+    /// (nil when all are done).
+    static func nextWindow(_ readers: inout [ResultStore.RecordReader]) throws -> Int? {
+        var smallest: Int?
+        for r in readers.indices {
+            while let record = try readers[r].peek(), record.step == nil { _ = try readers[r].next() }
+            if let step = try readers[r].peek()?.step { smallest = min(smallest ?? step, step) }
+        }
+        return smallest
+    }
+
     /// `leaderboard.csv`: configurations ranked by the sweep's metric at their last epoch — by its
     /// `metric.aggregate` across seeds (a `score` column when that is not the mean) — and, with
     /// `grid_over`, each configuration's paired difference from its draw's first cell, seed by seed.
@@ -166,7 +224,7 @@ public enum ResultFiles {
         let differences = paired ? pairedDifferences(plan, groups: groups, finals: finals) : []
         let leaderboard = try BufferedFile(temporaryFor: path)
         leaderboard.write(CSV.row(["rank", "config_id"] + varied + ["metric", "epoch", "n", "diverged", "failed"] + (pruning ? ["pruned"] : [])
-                                  + ["mean", "std", "ci95_low", "ci95_high", "min", "max"]
+                                  + ["mean", "std", "sem", "ci95_low", "ci95_high", "min", "max"]
                                   + (scored ? ["score"] : []) + (paired ? ["draw", "paired_n", "paired_diff", "paired_ci95_low", "paired_ci95_high"] : [])))
         let order = leaderboardOrder(scored ? scores : ranked.map { $0?.mean }, goal: sweep.goal)
         for (rank, configuration) in order.enumerated() {
@@ -177,7 +235,7 @@ public enum ResultFiles {
             fields += [sweep.metric.rawValue, String(config.epochs), String(count.completed), String(count.diverged), String(count.failed)]
                 + (pruning ? [String(count.pruned)] : [])
             let described = ranked[configuration].map { describe($0, diverged: count.diverged) }
-            fields += described.map { [$0[2], $0[3], $0[5], $0[6], $0[7], $0[8]] } ?? ["", "", "", "", "", ""]
+            fields += described.map { Array($0[2...]) } ?? [String](repeating: "", count: 7)
             if scored { fields.append(scores[configuration].map(MetricCSV.format) ?? "") }
             if paired {
                 fields.append(String(plan.draws[configuration]))

@@ -298,7 +298,8 @@ public final class ResultStore: TrialRegistry {
     }
 
     /// The files a sweep writes into its folder besides the journal, `spool/` and `checkpoints/`.
-    static let fileNames = ["sweep.yaml", completedName, "metrics.csv", "trials.csv", "summary.csv", "leaderboard.csv", "report.html"]
+    static let fileNames = ["sweep.yaml", completedName, "metrics.csv", "trials.csv", "summary.csv", "summary-windows.csv", "leaderboard.csv",
+                            "decisions.csv", "report.html"]
 
     /// Creates `folder` (and its parents) if needed, and checks it can be written.
     static func prepareFolder(_ folder: String) throws {

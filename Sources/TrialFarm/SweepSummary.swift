@@ -29,30 +29,38 @@ public enum SweepSummary {
         return lines
     }
 
-    /// The first `top` rows of `leaderboard.csv`, aligned: rank, the parameters that vary, the
-    /// mean with its 95% interval, and the trial counts.
+    /// The first `top` rows of `leaderboard.csv`, aligned: rank, the parameters that vary (4
+    /// significant digits), the mean with its 95% interval (clipped to the metric's range), and
+    /// the trial counts; the title says how many of how many configurations are shown.
     public static func leaderboard(folder: String, top: Int) -> [String] {
         guard let text = try? FileSystem.readText(folder + "/leaderboard.csv") else { return [] }
-        let rows = text.split(separator: "\n").prefix(top + 1).map { CSV.split($0) }
-        guard let header = rows.first, rows.count > 1, let metricColumn = header.firstIndex(of: "metric") else { return [] }
+        let all = text.split(separator: "\n").map { CSV.split($0) }
+        guard let header = all.first, all.count > 1, let metricColumn = header.firstIndex(of: "metric"),
+              let metric = Metric(rawValue: all[1][metricColumn]) else { return [] }
+        let rows = all.prefix(top + 1)
         func column(_ name: String) -> Int { header.firstIndex(of: name)! }
         let varied = Array(2..<metricColumn)
+        let range = metric.range
+        var clipped = false
         var table = [["rank"] + varied.map { header[$0] } + ["mean", "95% CI", "n", "diverged", "failed"]]
         for row in rows.dropFirst() {
-            let interval = row[column("ci95_low")].isEmpty ? "" : "[\(shorten(row[column("ci95_low")])), \(shorten(row[column("ci95_high")]))]"
-            table.append([row[0]] + varied.map { row[$0] } + [shorten(row[column("mean")]), interval, row[column("n")],
-                                                            row[column("diverged")], row[column("failed")]])
+            var interval = ""
+            if let low = Double(row[column("ci95_low")]), let high = Double(row[column("ci95_high")]) {
+                clipped = clipped || low < range.lower || high > range.upper
+                interval = "[\(Significant.format(max(low, range.lower))), \(Significant.format(min(high, range.upper)))]"
+            }
+            table.append([row[0]] + varied.map { Significant.format(row[$0]) }
+                         + [Double(row[column("mean")]).map { Significant.format($0) } ?? "", interval, row[column("n")],
+                            row[column("diverged")], row[column("failed")]])
         }
-        let widths = table[0].indices.map { i in table.map { $0[i].count }.max()! }
-        let title = "leaderboard (\(rows[1][metricColumn]) at epoch \(rows[1][column("epoch")])):"
-        return [title] + table.map { row in
-            "  " + zip(row, widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-        }
+        let shown = rows.count - 1, total = all.count - 1
+        let title = "leaderboard (\(metric.rawValue) at epoch \(rows[1][column("epoch")])"
+            + (shown < total ? "; top \(shown) of \(total) configurations, all in leaderboard.csv" : "") + "):"
+        let note = clipped ? ["  (95% intervals clipped to the range of \(metric.rawValue), \(rangeText(range)))"] : []
+        return [title] + TextTable.aligned(table) + note
     }
 
-    /// Long numbers cut to 6 significant digits for display.
-    static func shorten(_ text: String) -> String {
-        guard text.count > 8, let value = Double(text) else { return text }
-        return String(format: "%.6g", value)
+    static func rangeText(_ range: (lower: Double, upper: Double)) -> String {
+        range.upper.isInfinite ? "≥ \(Significant.format(range.lower))" : "[\(Significant.format(range.lower)), \(Significant.format(range.upper))]"
     }
 }

@@ -110,6 +110,10 @@ import TrialFarm
         let workers = try BackgroundProcess(["worker", "--connect", endpoint, "--processes", "2"], folder: folder, name: "workers",
                                             environment: ["DEPTHFARM_SLOW_WINDOW_MS": "10"])
         #expect(Fixtures.waitForFinished(out, count: 20))
+        let whileRunning = try runDepthFarm(["status", out])
+        #expect(whileRunning.status == 0 && whileRunning.standardOutput.hasPrefix("sweep many: 210 trials (") 
+                && whileRunning.standardOutput.contains("; running\n") && whileRunning.standardOutput.contains("best so far (test_acc"),
+                "\(whileRunning.standardOutput)")
         coordinator.signal(SIGTERM)
         #expect(coordinator.wait(timeout: 20) == 143)
         #expect(coordinator.standardError.contains("not run; run the same command again to resume"))
@@ -120,6 +124,10 @@ import TrialFarm
         let journaled = try Fixtures.journaled(out).count
         #expect(done >= 20 && done < 210 && done == journaled)
         #expect(Fixtures.partials(out).isEmpty)
+        // `depthfarm status` of the stopped sweep says what a resume would run.
+        let stopped = try runDepthFarm(["status", out]).standardOutput
+        #expect(stopped.contains("; not running\n210 trials: \(done) completed, 0 diverged, 0 failed, \(210 - done) not finished\n"), "\(stopped)")
+        #expect(stopped.hasSuffix("running the sweep again into this folder would run \(210 - done) trials\n"), "\(stopped)")
         let resumed = try runDepthFarm(["run", sweep, "--out", out, "--workers", "2"])
         #expect(resumed.status == 0 && resumed.standardError.contains("\(done) already complete"))
         try Self.expectExactlyOnce(out, trials: 210, undisturbed: try Self.undisturbed(folder, sweep))

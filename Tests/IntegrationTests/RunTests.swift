@@ -41,9 +41,32 @@ import TrialFarm
         let means = leaderboard.dropFirst().map { Double($0[9])! }
         #expect(means == means.sorted(by: >))
 
+        #expect(leaderboard[0].prefix(13) == ["rank", "config_id", "method", "hidden", "metric", "epoch", "n", "diverged", "failed", "mean", "std",
+                                              "sem", "ci95_low"])
+        try checkWindowSummaries(out, metrics: metrics)
+
         let journal = try String(contentsOfFile: out + "/journal.log", encoding: .utf8).split(separator: "\n")
         #expect(journal.count == 13 && journal.dropFirst().allSatisfy { $0.hasPrefix("done\t") })
         #expect(Fixtures.partials(out).isEmpty)
+    }
+
+    /// `summary-windows.csv` against statistics computed here from `metrics.csv`: every per-window
+    /// (config, step, metric, lag) once, with the seeds' n, mean and extremes.
+    func checkWindowSummaries(_ out: String, metrics: [[String]]) throws {
+        let windows = try Fixtures.rows(out + "/summary-windows.csv")
+        #expect(windows[0] == ["config_id", "method", "hidden", "epoch", "step", "metric", "lag", "n", "diverged", "mean", "std", "sem",
+                               "ci95_low", "ci95_high", "min", "max"])
+        var values: [[String]: [Double]] = [:]  // (config, step, metric, lag) → the seeds' values
+        for row in metrics.dropFirst() where !row[4].isEmpty { values[[row[1], row[4], row[5], row[6]], default: []].append(Double(row[7])!) }
+        #expect(windows.count - 1 == values.count)
+        for row in windows.dropFirst() {
+            let seeds = try #require(values[[row[0], row[4], row[5], row[6]]])
+            let mean = seeds.reduce(0, +) / Double(seeds.count)
+            #expect(Int(row[7]) == seeds.count && abs(Double(row[9])! - mean) <= 1e-12 * max(1, abs(mean)), "\(row)")
+            #expect(Double(row[14]) == seeds.min() && Double(row[15]) == seeds.max(), "\(row)")
+        }
+        // BPTD's per-lag cosines are there, lag by lag.
+        #expect(windows.contains { $0[2] == "bptd" && $0[5] == "grad_cos" && $0[6] == "3" })
     }
 
     @Test("a trial's metrics are bit-identical to `depthfarm train` of the same configuration and seed")

@@ -185,6 +185,35 @@ import TrainingCore
         #expect(abs(rate - 3 / 30.5) < 1e-9, "\(rate)")
     }
 
+    @Test("the progress on a terminal: the best so far, the running trials with their epoch and metric, the top configurations")
+    func progressBlock() throws {
+        let f = try Fixture()
+        let (trial, attempt) = try #require(try f.join("a"))
+        var packed: [UInt8] = []
+        WireProtocol.appendRecord(MetricRecord(epoch: 1, step: nil, metric: .testAccuracy, value: 0.25), to: &packed)
+        try f.receive(.metrics(trial: trial, attempt: attempt, sequence: 0, records: packed), from: "a")
+        var lines = f.state.progressBlock(now: f.now).split(separator: "\n").map(String.init)
+        // Nothing finished: no best yet; the running trial at epoch 1 of 1 with its latest test_acc.
+        #expect(lines.count == 3 && lines[1].contains("running") && lines[1].contains("test_acc"), "\(lines)")
+        #expect(lines[2].contains(SweepPlan.hex(trial)) && lines[2].contains("1/1") && lines[2].contains("0.25") && lines[2].contains("a/1")
+                && lines[2].hasSuffix("hidden=4"), "\(lines)")
+        var outcome = TrialOutcome(status: .completed)
+        outcome.epochsCompleted = 1
+        try f.receive(.done(trial: trial, attempt: attempt, batches: 1, outcome: outcome), from: "a")
+        let (second, secondAttempt) = try #require(try f.receive(.ready, from: "a").compactMap { _, message in
+            if case .assign(let trial, let attempt, _, _, _, _, _) = message { (trial, attempt) } else { nil }
+        }.first)
+        packed = []
+        WireProtocol.appendRecord(MetricRecord(epoch: 1, step: nil, metric: .testAccuracy, value: 0.75), to: &packed)
+        try f.receive(.metrics(trial: second, attempt: secondAttempt, sequence: 0, records: packed), from: "a")
+        try f.receive(.done(trial: second, attempt: secondAttempt, batches: 1, outcome: outcome), from: "a")
+        lines = f.state.progressBlock(now: f.now).split(separator: "\n").map(String.init)
+        // Both seeds of hidden=4 done: mean 0.5, its interval (t of 1 degree of freedom: ±6.35) clipped to [0, 1].
+        #expect(lines[1] == "best so far: test_acc 0.5 [0, 1] (n 2): hidden=4", "\(lines)")
+        #expect(lines.contains { $0.contains("top") && $0.contains("rank") } && lines.last!.hasSuffix("2  hidden=4"), "\(lines)")
+        #expect(f.state.plainProgressLine(now: f.now).hasSuffix("; best test_acc 0.5 [0, 1] (n 2): hidden=4"))
+    }
+
     @Test("a trial whose attempts all fail is failed for good, with the error as data")
     func failsForGood() throws {
         let f = try Fixture(maximumAttempts: 2)
