@@ -66,7 +66,7 @@ import TrialFarm
             #expect(Double(row[14]) == seeds.min() && Double(row[15]) == seeds.max(), "\(row)")
         }
         // BPTD's per-lag cosines are there, lag by lag.
-        #expect(windows.contains { $0[2] == "bptd" && $0[5] == "grad_cos" && $0[6] == "3" })
+        #expect(windows.contains { $0[1] == "bptd" && $0[5] == "grad_cos" && $0[6] == "3" })
     }
 
     @Test("a trial's metrics are bit-identical to `depthfarm train` of the same configuration and seed")
