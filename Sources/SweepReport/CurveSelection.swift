@@ -33,7 +33,10 @@ struct CurveSelection {
         let ranked = ranked.filter(subset.contains)
         let shown = Array(ranked.prefix(self.shown.count))
         var colors = colors.filter { shown.contains($0.key) }
-        var free = Palette.categorical.filter { !colors.values.contains($0) }.makeIterator()
+        // First the colours no series of the full selection has, so that a colour means one
+        // series across the page as far as the palette allows.
+        let taken = Set(self.colors.values), kept = Set(colors.values)
+        var free = (Palette.categorical.filter { !taken.contains($0) } + Palette.categorical.filter { taken.contains($0) && !kept.contains($0) }).makeIterator()
         for series in shown where colors[series] == nil {
             colors[series] = free.next() ?? Palette.category(colors.count)
         }

@@ -62,6 +62,12 @@ struct LineChart {
         return text + "</figure>\n"
     }
 
+    /// The opacity of each of `count` overlapping bands: 0.18 up to two, then falling so that
+    /// their sum stays about the same, never below 0.05.
+    static func bandOpacity(_ count: Int) -> String {
+        String(format: "%.2f", count <= 2 ? 0.18 : max(0.05, 0.36 / Double(count)))
+    }
+
     func svg(_ curves: [Series]) -> String {
         let all = curves.flatMap(\.points)
         let xs = all.map(\.x)
@@ -72,13 +78,14 @@ struct LineChart {
             : LinearScale(domain: (ys.min()!, ys.max()!), range: (frame.plotBottom, frame.plotTop), tickCount: 6, limits: yLimits ?? valueRange?.limits)
         let f = ChartFrame.f
         var text = frame.open(id: id, title: title, x: x, y: y, xLabel: xLabel, yLabel: yLabel, xMarks: xMarks)
-        // Bands under the lines, the lines, then markers; clipped to the plot.
-        for curve in curves {
-            let banded = curve.points.filter { $0.low != nil && $0.high != nil && (!logY || $0.low! > 0) }
-            guard banded.count > 1 else { continue }
+        // Bands under the lines, the lines, then markers; clipped to the plot. Ten bands at the
+        // opacity that suits two make a brown fog, so the more bands, the fainter each.
+        let bands = curves.map { curve in curve.points.filter { $0.low != nil && $0.high != nil && (!logY || $0.low! > 0) } }
+        let opacity = Self.bandOpacity(bands.filter { $0.count > 1 }.count)
+        for (curve, banded) in zip(curves, bands) where banded.count > 1 {
             let outline = banded.map { "\(f(x.position($0.x))),\(f(y.position($0.high!)))" }
                 + banded.reversed().map { "\(f(x.position($0.x))),\(f(y.position($0.low!)))" }
-            text += "<polygon class=\"band\" fill=\"\(curve.color)\" points=\"\(outline.joined(separator: " "))\"/>\n"
+            text += "<polygon class=\"band\" fill=\"\(curve.color)\" fill-opacity=\"\(opacity)\" points=\"\(outline.joined(separator: " "))\"/>\n"
         }
         for curve in curves {
             let line = curve.points.map { "\(f(x.position($0.x))),\(f(y.position($0.y)))" }.joined(separator: " ")

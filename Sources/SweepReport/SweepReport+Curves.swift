@@ -96,7 +96,7 @@ extension SweepReport {
         var page = "<section id=\"lags\">\n<h2>BPTD: lags at the end of training</h2>\n"
         page += sharedLegend(data, bptd, grouped: options.groupBy != nil, scope: "BPTD")
         page += "<div class=\"charts\">\n"
-        page += chart(.gradCosine, "Cosine of consecutive gradients against lag", "cos(G[Δ] now, G[Δ] one window before)", logY: false,
+        page += chart(.gradCosine, "Cosine of consecutive gradients against lag", "cos(G[Δ], previous window)", logY: false,
                       note: "Each lag group's gradient against its value one window before, in the last recorded window of the last epoch: mean across seeds, 95% interval shaded.").html
         page += chart(.gradNorm, "Gradient norm against lag", "‖G[Δ]‖ before clipping (log scale)", logY: true,
                       note: "Each lag group's gradient norm before clipping in the last recorded window of the last epoch: mean across seeds, 95% interval shaded.").html

@@ -274,7 +274,7 @@ public enum SweepReport {
         figure.chart figcaption, .empty { color: #555; font-size: 0.85rem; }
         svg text { font-family: inherit; fill: #333; font-size: 14px; } svg .axis { font-size: 15px; fill: #1b1b1b; }
         svg .grid line { stroke: #e6e6e6; stroke-width: 1; } svg .grid line.mark { stroke: #8a8a8a; stroke-dasharray: 5 4; } svg .frame { fill: none; stroke: #888; stroke-width: 1; }
-        svg .line { fill: none; stroke-width: 2; stroke-linejoin: round; } svg .band { opacity: 0.18; stroke: none; }
+        svg .line { fill: none; stroke-width: 2; stroke-linejoin: round; } svg .band { stroke: none; }
         svg .dot line { stroke-width: 1.5; opacity: 0.6; } svg .pc { fill: none; stroke-width: 1.6; opacity: 0.85; }
         svg .pcaxis line { stroke: #666; stroke-width: 1; } svg .pcaxis text { paint-order: stroke; stroke: #fff; stroke-width: 3px; }
         .legend { display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; font-size: 0.85rem; margin: 0.2rem 0 0.2rem 3rem; }
