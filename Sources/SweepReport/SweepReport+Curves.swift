@@ -66,7 +66,8 @@ extension SweepReport {
     /// The vanishing-gradient probe and W_hh's largest singular value.
     static func probe(_ data: ReportData, selection: CurveSelection, options: Options, charts: inout ChartNumbering) -> String {
         var page = "<section id=\"probe\">\n<h2>Vanishing gradients</h2>\n"
-        page += sharedLegend(data, selection, grouped: options.groupBy != nil)
+        // The learning curves' legend is just above; the same lines need no second copy.
+        page += "<p class=\"cut\">The same \(selection.shown.count == 1 ? "curve" : "curves") and colours as the learning curves.</p>\n"
         page += "<div class=\"charts\">\n"
         page += LineChart(id: charts.next(), title: "‖∂L/∂h_t‖ in the last window", xLabel: "steps before the window's end (T − t)",
                           yLabel: "‖∂L/∂h_t‖ (log scale)",
