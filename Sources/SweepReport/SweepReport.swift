@@ -101,6 +101,16 @@ public enum SweepReport {
         for configuration in data.plan.configurations {
             if let value = configuration.value(of: name), !values.contains(value) { values.append(value) }
         }
+        let numbers = values.compactMap { value -> Double? in
+            switch value {
+            case .real(let x): x
+            case .integer(let n): Double(n)
+            case .unsigned(let n): Double(n)
+            case .text: nil
+            }
+        }
+        // Numbers in ascending order (a search draws them in any), choices as the sweep lists them.
+        if numbers.count == values.count { values = zip(numbers, values).sorted { $0.0 < $1.0 }.map(\.1) }
         let reals = values.compactMap { value -> Double? in if case .real(let x) = value { x } else { nil } }
         if values.count > 8, reals.count == values.count {
             return "\(name): \(values.count) values in \(data.labels.text(name, .real(reals.min()!))) … \(data.labels.text(name, .real(reals.max()!)))"

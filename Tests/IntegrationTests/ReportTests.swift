@@ -182,6 +182,10 @@ import TrialFarm
         // The search view: a scatter per varied parameter, lr's on a log axis, and parallel coordinates.
         for parameter in ["method", "lr", "beta1"] { #expect(html.contains("<h3>test_acc against \(parameter)</h3>"), "\(parameter)") }
         #expect(html.contains(">lr (log scale)</text>") && html.contains(">beta1</text>"))
+        // The overview lists a parameter's values in ascending order, to significant digits.
+        let varied = try #require(html.firstMatch(of: #/<th>Varied</th><td>([^<]*)</td>/#)).1
+        let lrs = try #require(varied.firstMatch(of: #/lr ∈ \{([^}]*)\}/#)).1.split(separator: ", ").map { Double($0)! }
+        #expect(lrs.count == 4 && lrs == lrs.sorted())
         let search = try #require(html.firstMatch(of: #/<section id="parameters">(?s:.*?)</section>/#)).0
         #expect(search.components(separatedBy: "<svg").count - 1 == 4)
         #expect(search.contains("<h3>Parallel coordinates: the parameters and test_acc</h3>") && search.contains("class=\"pc\""))
@@ -209,7 +213,7 @@ import TrialFarm
             }
             let screenshot = "/tmp/depthfarm-random-search-report.png"
             try? FileManager.default.removeItem(atPath: screenshot)
-            let shot = try run("/usr/bin/timeout", ["120", Self.chromium] + flags + ["--window-size=1320,4600", "--screenshot=" + screenshot, "file://" + report])
+            let shot = try run("/usr/bin/timeout", ["120", Self.chromium] + flags + ["--window-size=1320,5000", "--screenshot=" + screenshot, "file://" + report])
             #expect(shot.status == 0, "\(shot.standardError.suffix(2000))")
             let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 100_000)
