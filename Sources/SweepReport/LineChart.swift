@@ -29,14 +29,16 @@ struct LineChart {
     var xMarks: [Double] = []
     /// A sentence under the chart.
     var note: String?
+    /// The values the metric can take: bands are clipped to them, the axis never goes beyond
+    /// them, and the caption says so.
+    var valueRange: MetricRange?
+    /// Whether the chart names its curves under it (charts of one section can share a legend).
+    var legend = true
+    var frame = ChartFrame()
 
-    // The drawing's coordinate system; the SVG scales to the page's width.
-    static let width = 720.0, height = 360.0
-    static let left = 76.0, right = 16.0, top = 14.0, bottom = 52.0
-
-    /// Points that can be drawn: finite, and positive on a log axis.
+    /// Points that can be drawn: finite, and positive on a log axis; bands clipped to the range.
     func drawable(_ points: [SeriesPoint]) -> [SeriesPoint] {
-        points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) }
+        points.filter { $0.x.isFinite && $0.y.isFinite && (!logY || $0.y > 0) }.map { valueRange?.clip($0) ?? $0 }
     }
 
     var html: String {
@@ -46,66 +48,55 @@ struct LineChart {
             text += "<p class=\"empty\">No data yet.</p>\n"
         } else {
             text += svg(curves)
-            text += "<div class=\"legend\">"
-            for curve in curves where curve.inLegend {
-                text += "<span><i style=\"border-color:\(curve.color)\"></i>\(HTML.escape(curve.name))</span>"
+            if legend {
+                text += "<div class=\"legend\">"
+                for curve in curves where curve.inLegend {
+                    text += "<span><i style=\"border-color:\(curve.color)\"></i>\(HTML.escape(curve.name))</span>"
+                }
+                text += "</div>\n"
             }
-            text += "</div>\n"
         }
-        if let note { text += "<figcaption>\(HTML.escape(note))</figcaption>\n" }
+        let banded = curves.contains { $0.points.contains { $0.low != nil } }
+        let caption = [note, banded ? valueRange?.note : nil].compactMap { $0 }.joined(separator: " ")
+        if !caption.isEmpty { text += "<figcaption>\(HTML.escape(caption))</figcaption>\n" }
         return text + "</figure>\n"
+    }
+
+    /// The opacity of each of `count` overlapping bands: 0.18 up to two, then falling so that
+    /// their sum stays about the same, never below 0.05.
+    static func bandOpacity(_ count: Int) -> String {
+        String(format: "%.2f", count <= 2 ? 0.18 : max(0.05, 0.36 / Double(count)))
     }
 
     func svg(_ curves: [Series]) -> String {
         let all = curves.flatMap(\.points)
         let xs = all.map(\.x)
         let ys = all.flatMap { [$0.y] + [$0.low, $0.high].compactMap { $0 }.filter { $0.isFinite && (!logY || $0 > 0) } }
-        let (plotLeft, plotRight) = (Self.left, Self.width - Self.right)
-        let (plotTop, plotBottom) = (Self.top, Self.height - Self.bottom)
-        let x = LinearScale(domain: (xs.min()!, xs.max()!), range: (plotLeft, plotRight), tickCount: 7, integer: integerX)
+        let x = LinearScale(domain: (xs.min()!, xs.max()!), range: (frame.plotLeft, frame.plotRight), tickCount: 6, integer: integerX)
         let y: AxisScale = logY
-            ? LogScale(domain: (ys.min()!, ys.max()!), range: (plotBottom, plotTop))
-            : LinearScale(domain: (ys.min()!, ys.max()!), range: (plotBottom, plotTop), tickCount: 6, limits: yLimits)
-        let f = { (value: Double) in String(format: "%.1f", value) }
-
-        var text = "<svg viewBox=\"0 0 \(Int(Self.width)) \(Int(Self.height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
-        text += "<title>\(HTML.escape(title))</title>\n"
-        // Grid and ticks.
-        text += "<g class=\"grid\">"
-        for tick in x.ticks { text += "<line x1=\"\(f(x.position(tick)))\" y1=\"\(f(plotTop))\" x2=\"\(f(x.position(tick)))\" y2=\"\(f(plotBottom))\"/>" }
-        for tick in y.ticks { text += "<line x1=\"\(f(plotLeft))\" y1=\"\(f(y.position(tick)))\" x2=\"\(f(plotRight))\" y2=\"\(f(y.position(tick)))\"/>" }
-        for mark in xMarks { text += "<line class=\"mark\" x1=\"\(f(x.position(mark)))\" y1=\"\(f(plotTop))\" x2=\"\(f(x.position(mark)))\" y2=\"\(f(plotBottom))\"/>" }
-        text += "</g>\n<g class=\"ticks\">"
-        for tick in x.ticks {
-            text += "<text x=\"\(f(x.position(tick)))\" y=\"\(f(plotBottom + 17))\" text-anchor=\"middle\">\(HTML.escape(x.label(tick)))</text>"
-        }
-        for tick in y.ticks {
-            text += "<text x=\"\(f(plotLeft - 6))\" y=\"\(f(y.position(tick) + 4))\" text-anchor=\"end\">\(HTML.escape(y.label(tick)))</text>"
-        }
-        text += "</g>\n"
-        text += "<rect class=\"frame\" x=\"\(f(plotLeft))\" y=\"\(f(plotTop))\" width=\"\(f(plotRight - plotLeft))\" height=\"\(f(plotBottom - plotTop))\"/>\n"
-        text += "<text class=\"axis\" x=\"\(f((plotLeft + plotRight) / 2))\" y=\"\(f(Self.height - 10))\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>\n"
-        text += "<text class=\"axis\" transform=\"translate(16 \(f((plotTop + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(HTML.escape(yLabel))</text>\n"
-        // Bands under the lines, the lines, then markers; clipped to the plot.
-        text += "<clipPath id=\"clip-\(id)\"><rect x=\"\(f(plotLeft))\" y=\"\(f(plotTop))\" width=\"\(f(plotRight - plotLeft))\" height=\"\(f(plotBottom - plotTop))\"/></clipPath>\n"
-        text += "<g clip-path=\"url(#clip-\(id))\">\n"
-        for curve in curves {
-            let banded = curve.points.filter { $0.low != nil && $0.high != nil && (!logY || $0.low! > 0) }
-            guard banded.count > 1 else { continue }
+            ? LogScale(domain: (ys.min()!, ys.max()!), range: (frame.plotBottom, frame.plotTop))
+            : LinearScale(domain: (ys.min()!, ys.max()!), range: (frame.plotBottom, frame.plotTop), tickCount: 6, limits: yLimits ?? valueRange?.limits)
+        let f = ChartFrame.f
+        var text = frame.open(id: id, title: title, x: x, y: y, xLabel: xLabel, yLabel: yLabel, xMarks: xMarks)
+        // Bands under the lines, the lines, then markers; clipped to the plot. Ten bands at the
+        // opacity that suits two make a brown fog, so the more bands, the fainter each.
+        let bands = curves.map { curve in curve.points.filter { $0.low != nil && $0.high != nil && (!logY || $0.low! > 0) } }
+        let opacity = Self.bandOpacity(bands.filter { $0.count > 1 }.count)
+        for (curve, banded) in zip(curves, bands) where banded.count > 1 {
             let outline = banded.map { "\(f(x.position($0.x))),\(f(y.position($0.high!)))" }
                 + banded.reversed().map { "\(f(x.position($0.x))),\(f(y.position($0.low!)))" }
-            text += "<polygon class=\"band\" fill=\"\(curve.color)\" points=\"\(outline.joined(separator: " "))\"/>\n"
+            text += "<polygon class=\"band\" fill=\"\(curve.color)\" fill-opacity=\"\(opacity)\" points=\"\(outline.joined(separator: " "))\"/>\n"
         }
         for curve in curves {
             let line = curve.points.map { "\(f(x.position($0.x))),\(f(y.position($0.y)))" }.joined(separator: " ")
             text += "<polyline class=\"line\" stroke=\"\(curve.color)\" points=\"\(line)\"><title>\(HTML.escape(curve.name))</title></polyline>\n"
             if markers || curve.points.count == 1 {
                 for point in curve.points {
-                    text += "<circle fill=\"\(curve.color)\" cx=\"\(f(x.position(point.x)))\" cy=\"\(f(y.position(point.y)))\" r=\"3\"/>"
+                    text += "<circle fill=\"\(curve.color)\" cx=\"\(f(x.position(point.x)))\" cy=\"\(f(y.position(point.y)))\" r=\"2.5\"/>"
                 }
                 text += "\n"
             }
         }
-        return text + "</g>\n</svg>\n"
+        return text + ChartFrame.close
     }
 }

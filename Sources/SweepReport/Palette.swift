@@ -2,10 +2,13 @@ import Foundation
 
 /// Colours that stay apart for colour-blind readers and in greyscale print.
 enum Palette {
-    /// For series that are categories (configurations, groups): Okabe and Ito's eight, then
-    /// Tableau's, before repeating.
-    static let categorical = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
-                              "#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#76B7B2", "#EDC948", "#FF9DA7", "#9C755F"]
+    /// For series that are categories (configurations, groups): Okabe and Ito's eight, then ten
+    /// more picked one by one as the farthest in CIELAB from those already in (every pair at
+    /// least ΔE 20 apart; pale ones left out, as lines on white). Yellow, the faintest, last. A
+    /// chart shows at most this many categories before a colour repeats.
+    static let categorical = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
+                              "#332288", "#66A61E", "#E7298A", "#8C564B", "#8DD3C7", "#882255", "#E41A1C",
+                              "#9467BD", "#FB9A99", "#999933", "#F0E442"]
 
     static func category(_ index: Int) -> String { categorical[index % categorical.count] }
 

@@ -15,6 +15,8 @@ struct ReportData {
     }
 
     let plan: SweepPlan
+    /// How parameter values are written (legends, tables, charts).
+    let labels: ParameterLabels
     /// The series: one per configuration, or one per value of the --group-by parameter. Their
     /// labels, and each configuration's series.
     let seriesNames: [String]
@@ -41,8 +43,10 @@ struct ReportData {
     init(store: ResultStore, groupBy: String?) throws {
         let plan = store.plan
         self.plan = plan
+        let parameterLabels = ParameterLabels(plan: plan)
+        labels = parameterLabels
         if let groupBy {
-            let labels = plan.configurations.map { "\(groupBy)=\($0.value(of: groupBy)!.description)" }
+            let labels = plan.configurations.map { parameterLabels.label([groupBy], of: $0) }
             var names: [String] = []
             for label in labels where !names.contains(label) { names.append(label) }
             seriesNames = names
@@ -50,7 +54,7 @@ struct ReportData {
         } else {
             seriesNames = plan.configurations.enumerated().map { index, configuration in
                 plan.variedParameters.isEmpty ? "config \(SweepPlan.hex(plan.configurationIDs[index]).prefix(8))"
-                    : plan.variedParameters.map { name in "\(name)=\(configuration.value(of: name)!.description)" }.joined(separator: " ")
+                    : parameterLabels.label(plan.variedParameters, of: configuration)
             }
             seriesOfConfiguration = Array(plan.configurations.indices)
         }
@@ -97,6 +101,25 @@ struct ReportData {
     /// A curve of per-epoch or per-window statistics: x ascending, with bands.
     static func points(_ statistics: [Int: RunningStatistics]?) -> [SeriesPoint] {
         (statistics ?? [:]).keys.sorted().map { SeriesPoint(x: Double($0), statistics![$0]!) }
+    }
+
+    /// Per series: the sweep's metric at the last epoch, mean across seeds — per configuration the
+    /// leaderboard's statistic; for a group, its trials' at the group's last epoch.
+    func seriesScores(grouped: Bool) -> [Double?] {
+        guard grouped else { return ranked.map { $0?.mean } }
+        return seriesNames.indices.map { series in
+            let curve = perEpoch[Key(series: series, metric: plan.sweep.metric, lag: -1)] ?? [:]
+            return curve.keys.max().map { curve[$0]!.mean }
+        }
+    }
+
+    /// Per lag of `metric` in `series`: the statistics of its last recorded window (the last
+    /// epoch's), across seeds — where a training run ended up, lag by lag.
+    func lastWindow(_ metric: Metric, series: Int) -> [SeriesPoint] {
+        lags(metric, series: series).compactMap { lag in
+            let curve = perWindow[Key(series: series, metric: metric, lag: lag)] ?? [:]
+            return curve.keys.max().map { SeriesPoint(x: Double(lag), curve[$0]!) }
+        }
     }
 
     /// The lags that have per-window rows of `metric` in `series`, ascending.

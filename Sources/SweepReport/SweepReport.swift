@@ -18,6 +18,8 @@ public enum SweepReport {
         /// Whether the sweep still runs; nil: whether the folder's journal is locked (a coordinator
         /// writing a report of its own folder at its end says false).
         public var running: Bool?
+        /// How many series the per-configuration curve charts draw: the best by the sweep's metric.
+        public var top = 10
         public init(groupBy: String? = nil, running: Bool? = nil) {
             self.groupBy = groupBy
             self.running = running
@@ -65,48 +67,12 @@ public enum SweepReport {
 
         var charts = ChartNumbering()
         page += search(data, decisions: decisions, charts: &charts)
-
-        // Learning curves.
-        let series = data.seriesNames.indices
-        let name = { (s: Int) in "\(data.seriesNames[s]) (\(data.counts(s)))" }
-        /// One curve per series, in its category's colour.
-        func curves(_ points: (Int) -> [SeriesPoint]) -> [LineChart.Series] {
-            series.map { LineChart.Series(name: name($0), color: Palette.category($0), points: points($0)) }
-        }
-        func epochChart(_ metric: Metric, _ title: String, _ unit: String, fraction: Bool = false, note: String = "") -> LineChart {
-            LineChart(id: charts.next(), title: title, xLabel: "epoch", yLabel: unit,
-                      series: curves { ReportData.points(data.perEpoch[.init(series: $0, metric: metric, lag: -1)]) },
-                      yLimits: fraction ? 0...1 : nil, integerX: true, markers: true,
-                      note: note + "Mean across seeds, with its 95% confidence interval (Student's t) shaded.")
-        }
-        // How often per-window metrics were recorded, where the whole sweep agrees.
-        let every = Set(plan.configurations.map(\.metricsEvery))
-        let recorded = every.count == 1 ? " (recorded every \(every.first!) windows)" : ""
-        page += "<section id=\"learning\">\n<h2>Learning curves</h2>\n<div class=\"charts\">\n"
-        page += epochChart(.testAccuracy, "Test accuracy per epoch", "test accuracy (fraction correct)", fraction: true).html
-        page += epochChart(.trainLoss, "Train loss per epoch", "train loss (nats)", note: "The mean over the epoch's windows. ").html
-        page += LineChart(id: charts.next(), title: "Train loss per window", xLabel: "training window (parameter update)",
-                          yLabel: "train loss (nats)",
-                          series: curves { SeriesPoint.thinned(ReportData.points(data.perWindow[.init(series: $0, metric: .trainLoss, lag: -1)]), limit: 400) },
-                          note: "Mean across seeds of each recorded window\(recorded), 95% band shaded.").html
-        page += epochChart(.testLoss, "Test loss per epoch", "test loss (nats)").html
-        page += epochChart(.trainAccuracy, "Train accuracy per epoch", "train accuracy (fraction correct)", fraction: true).html
-        page += "</div>\n</section>\n"
-
-        // The vanishing-gradient probe.
-        page += "<section id=\"probe\">\n<h2>Vanishing gradients</h2>\n<div class=\"charts\">\n"
-        page += LineChart(id: charts.next(), title: "‖∂L/∂h_t‖ in the last window", xLabel: "steps before the window's end (T − t)",
-                          yLabel: "‖∂L/∂h_t‖ (log scale)",
-                          series: curves { ReportData.points(data.probe[.init(series: $0, metric: .stateGradientNorm, lag: -1)]) },
-                          logY: true, integerX: true, markers: true,
-                          note: "The norm of the loss's gradient with respect to each hidden state of the last training window of the last epoch, mean across seeds: how fast it decays into the past.").html
-        page += LineChart(id: charts.next(), title: "Largest singular value of W_hh", xLabel: "training window (parameter update)",
-                          yLabel: "σ_max(weight_hh_l0)",
-                          series: curves { SeriesPoint.thinned(ReportData.points(data.perWindow[.init(series: $0, metric: .weightHHSigmaMax, lag: -1)]), limit: 400) },
-                          note: "Above 1 the recurrence can amplify; below 1 it contracts. Mean across seeds, 95% band shaded.").html
-        page += "</div>\n</section>\n"
-
-        page += bptdSection(data, charts: &charts, options: options, recorded: recorded)
+        let selection = selection(data, options: options)
+        page += parameterSearch(data, selection: selection, options: options, charts: &charts)
+        page += learningCurves(data, selection: selection, options: options, charts: &charts)
+        page += probe(data, selection: selection, options: options, charts: &charts)
+        page += crossLag(data, selection: selection, options: options, charts: &charts)
+        page += bptdSection(data, selection: selection, charts: &charts, options: options)
         page += "<footer>Made by <code>depthfarm report</code> from the output folder's journal and completed trials; the numbers are those of summary.csv and metrics.csv.</footer>\n</body>\n</html>\n"
         return page
     }
@@ -121,10 +87,7 @@ public enum SweepReport {
             ("Pruned", "\(counts.pruned) (stopped early at a rung; kept out of the statistics)"), ("Failed", String(counts.failed)),
             ("Not finished", String(counts.pending)),
             ("Wall time", "\(Coordinator.duration(seconds)) (first trial's start to last trial's end)"),
-            ("Varied", plan.variedParameters.isEmpty ? "nothing" : plan.variedParameters.map { name in
-                let values = plan.configurations.map { $0.value(of: name)!.description }
-                return "\(name) ∈ {\(values.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", "))}"
-            }.joined(separator: "; ")),
+            ("Varied", plan.variedParameters.isEmpty ? "nothing" : plan.variedParameters.map { variedFact($0, data) }.joined(separator: "; ")),
             ("Curves", options.groupBy.map { "one per value of \($0), its configurations' trials averaged together" } ?? "one per configuration"),
         ]
         if plan.sweep.earlyTerminate == nil { facts.removeAll { $0.0 == "Pruned" } }
@@ -132,48 +95,71 @@ public enum SweepReport {
         return page + "</table>\n" + leaderboard(data) + "</section>\n"
     }
 
-    /// BPTD's per-lag charts, one group per BPTD series (nothing without one).
-    static func bptdSection(_ data: ReportData, charts: inout ChartNumbering, options: Options, recorded: String) -> String {
-        let name = { (s: Int) in "\(data.seriesNames[s]) (\(data.counts(s)))" }
-        var page = ""
-        let bptd = data.seriesNames.indices.filter { data.bptdSeries.contains($0) }
-        if !bptd.isEmpty {
-            page += "<section id=\"bptd\">\n<h2>BPTD: one optimizer per temporal lag</h2>\n"
-            page += "<p>For each lag Δ, the gradient group G[Δ] and its own optimizer; lines coloured from Δ = 0 (dark) to the longest lag (yellow). Means across seeds.</p>\n"
-            for s in bptd {
-                page += "<h3 class=\"series\">\(HTML.escape(name(s)))</h3>\n<div class=\"charts\">\n"
-                func lagChart(_ metric: Metric, _ title: String, _ unit: String, logY: Bool, smooth: Bool, note: String) -> LineChart {
-                    let lags = data.lags(metric, series: s)
-                    let top = Double(max(lags.last ?? 1, 1))
-                    return LineChart(id: charts.next(), title: "\(title) — \(data.seriesNames[s])", xLabel: "training window (parameter update)",
-                                     yLabel: unit,
-                                     series: lags.map { lag in
-                                         // Lines without bands (twenty bands hide each other), and without
-                                         // undefined values, which a moving average would spread.
-                                         let points = ReportData.points(data.perWindow[.init(series: s, metric: metric, lag: lag)])
-                                             .filter(\.y.isFinite).map { SeriesPoint(x: $0.x, y: $0.y) }
-                                         return LineChart.Series(name: "Δ = \(lag)", color: Palette.sequential(Double(lag) / top),
-                                                                 points: SeriesPoint.thinned(smooth ? MovingAverage.trailing(points, window: Double(options.smoothingWindows)) : points, limit: 400))
-                                     },
-                                     logY: logY, note: note)
-                }
-                page += lagChart(.gradCosine, "Cosine of consecutive gradients per lag", "cos(G[Δ] now, G[Δ] one window before)", logY: false, smooth: true,
-                                 note: "Each lag's gradient against its value one window before: how consistently that optimizer is pushed. \(options.smoothingWindows)-window trailing moving average\(recorded).").html
-                page += lagChart(.gradNorm, "Gradient norm per lag", "‖G[Δ]‖ before clipping (log scale)", logY: true, smooth: false,
-                                 note: "The L2 norm of each lag group's gradient before clipping.").html
-                page += lagChart(.weightHHFirstMomentNorm, "First moment of W_hh per lag", "‖m‖ of weight_hh_l0 (log scale)", logY: true, smooth: false,
-                                 note: "The norm of each lag optimizer's first moment (Adam's exp_avg) for W_hh.").html
-                page += lagChart(.weightHHSecondMomentNorm, "Second moment of W_hh per lag", "‖v‖ of weight_hh_l0 (log scale)", logY: true, smooth: false,
-                                 note: "The norm of each lag optimizer's second moment (Adam's exp_avg_sq) for W_hh.").html
-                if !data.lags(.lagWeight, series: s).isEmpty {
-                    page += lagChart(.lagWeight, "Lag weight per lag", "w_Δ (lag_weighting)", logY: false, smooth: false,
-                                     note: "The weight w_Δ ∈ [0, 1] each lag group's step was scaled by (lag_weighting: cosine or snr)\(recorded).").html
-                }
-                page += "</div>\n"
-            }
-            page += "</section>\n"
+    /// "hidden ∈ {4, 8}", or for a search's many draws "lr: 48 values in 0.000102 … 0.00987".
+    static func variedFact(_ name: String, _ data: ReportData) -> String {
+        var values: [TrialConfig.Value] = []
+        for configuration in data.plan.configurations {
+            if let value = configuration.value(of: name), !values.contains(value) { values.append(value) }
         }
-        return page
+        let numbers = values.compactMap { value -> Double? in
+            switch value {
+            case .real(let x): x
+            case .integer(let n): Double(n)
+            case .unsigned(let n): Double(n)
+            case .text: nil
+            }
+        }
+        // Numbers in ascending order (a search draws them in any), choices as the sweep lists them.
+        if numbers.count == values.count { values = zip(numbers, values).sorted { $0.0 < $1.0 }.map(\.1) }
+        let reals = values.compactMap { value -> Double? in if case .real(let x) = value { x } else { nil } }
+        if values.count > 8, reals.count == values.count {
+            return "\(name): \(values.count) values in \(data.labels.text(name, .real(reals.min()!))) … \(data.labels.text(name, .real(reals.max()!)))"
+        }
+        return "\(name) ∈ {\(values.map { data.labels.text(name, $0) }.joined(separator: ", "))}"
+    }
+
+    /// BPTD's per-lag charts over training, a row of small charts per BPTD series (the top K of
+    /// them); what each chart shows is said once, above them, not under every copy.
+    static func bptdSection(_ data: ReportData, selection: CurveSelection, charts: inout ChartNumbering, options: Options) -> String {
+        let bptd = selection.restricted(to: data.bptdSeries)
+        guard !bptd.shown.isEmpty else { return "" }
+        let recorded = recordedEvery(data.plan)
+        var page = "<section id=\"bptd\">\n<h2>BPTD: one optimizer per temporal lag</h2>\n"
+        page += "<p>For each lag Δ, the gradient group G[Δ] and its own optimizer, over training; lines coloured from Δ = 0 (dark) to the longest lag (yellow), means across seeds. "
+            + "Per configuration: the cosine of each lag's gradient with its value one window before (how consistently that optimizer is pushed; \(options.smoothingWindows)-window trailing moving average\(recorded)); "
+            + "the L2 norm of each lag group's gradient before clipping; the norms of each lag optimizer's first and second moments (Adam's exp_avg and exp_avg_sq) for W_hh; "
+            + "with lag_weighting, the weight w_Δ ∈ [0, 1] each lag group's step was scaled by.</p>\n"
+        if let cut = bptd.cut(noun: "BPTD configurations", metric: data.plan.sweep.metric) {
+            page += "<p class=\"cut\">The \(HTML.escape(cut)) at the last epoch.</p>\n"
+        }
+        for s in bptd.shown {
+            page += "<h3 class=\"series\"><i style=\"border-color:\(bptd.color(s))\"></i>\(HTML.escape(legendName(data, s)))</h3>\n<div class=\"charts small\">\n"
+            func lagChart(_ metric: Metric, _ title: String, _ unit: String, logY: Bool, smooth: Bool) -> String {
+                let lags = data.lags(metric, series: s)
+                let top = Double(max(lags.last ?? 1, 1))
+                return LineChart(id: charts.next(), title: title, xLabel: "training window", yLabel: unit,
+                                 series: lags.map { lag in
+                                     // Lines without bands (twenty bands hide each other), and without
+                                     // undefined values, which a moving average would spread.
+                                     let points = ReportData.points(data.perWindow[.init(series: s, metric: metric, lag: lag)])
+                                         .filter(\.y.isFinite).map { SeriesPoint(x: $0.x, y: $0.y) }
+                                     // The colour scale's ends name it; twenty entries would not.
+                                     return LineChart.Series(name: "Δ = \(lag)", color: Palette.sequential(Double(lag) / top),
+                                                             points: SeriesPoint.thinned(smooth ? MovingAverage.trailing(points, window: Double(options.smoothingWindows)) : points, limit: 300),
+                                                             inLegend: lag == lags.first || lag == lags.last)
+                                 },
+                                 logY: logY, valueRange: MetricRange.of(metric), frame: .small).html
+            }
+            page += lagChart(.gradCosine, "Cosine of consecutive gradients per lag", "cos(G[Δ], previous)", logY: false, smooth: true)
+            page += lagChart(.gradNorm, "Gradient norm per lag", "‖G[Δ]‖ (log scale)", logY: true, smooth: false)
+            page += lagChart(.weightHHFirstMomentNorm, "First moment of W_hh per lag", "‖m‖ of W_hh (log scale)", logY: true, smooth: false)
+            page += lagChart(.weightHHSecondMomentNorm, "Second moment of W_hh per lag", "‖v‖ of W_hh (log scale)", logY: true, smooth: false)
+            if !data.lags(.lagWeight, series: s).isEmpty {
+                page += lagChart(.lagWeight, "Lag weight per lag", "w_Δ", logY: false, smooth: false)
+            }
+            page += "</div>\n"
+        }
+        return page + "</section>\n"
     }
 
     /// "12 (4 configurations × 3 seeds)", or for a race, which runs each configuration on as many
@@ -251,18 +237,20 @@ public enum SweepReport {
         let pruning = plan.sweep.earlyTerminate != nil
         text += "<th>mean</th><th>95% CI</th><th>std</th><th>n</th><th>diverged</th><th>failed</th>\(pruning ? "<th>pruned</th>" : "")</tr>\n"
         let number = { (value: Double) in String(format: "%.4g", value) }
+        let range = MetricRange.of(plan.sweep.metric)
         for (rank, configuration) in order.enumerated() {
             let config = plan.configurations[configuration]
             text += "<tr><td>\(rank + 1)</td>"
-            for name in plan.variedParameters { text += "<td>\(HTML.escape(config.value(of: name)!.description))</td>" }
+            for name in plan.variedParameters { text += "<td>\(HTML.escape(data.labels.text(name, of: config)))</td>" }
             let statistics = data.ranked[configuration]
-            let interval = statistics?.confidenceInterval95.map { "[\(number($0.low)), \(number($0.high))]" } ?? ""
+            let clip = { (x: Double) in range?.clip(x) ?? x }
+            let interval = statistics?.confidenceInterval95.map { "[\(number(clip($0.low))), \(number(clip($0.high)))]" } ?? ""
             let counts = data.configurationCounts[configuration]
             text += "<td>\(statistics.map { number($0.mean) } ?? "")</td><td>\(interval)</td>"
                 + "<td>\(statistics?.standardDeviation.map(number) ?? "")</td><td>\(counts.completed)</td>"
                 + "<td>\(counts.diverged)</td><td>\(counts.failed)</td>\(pruning ? "<td>\(counts.pruned)</td>" : "")</tr>\n"
         }
-        return text + "</table>\n"
+        return text + "</table>\n" + (range.map { "<p class=\"note\">\(HTML.escape($0.note))</p>\n" } ?? "")
     }
 
     static func timestamp() -> String { Date().formatted(.iso8601) }
@@ -280,21 +268,28 @@ public enum SweepReport {
 
         body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Helvetica, Arial, sans-serif; color: #1b1b1b; margin: 0 auto; max-width: 1320px; padding: 1rem 1.5rem 3rem; }
         h1 { font-size: 1.6rem; margin: 0.5rem 0 0; } h2 { font-size: 1.25rem; border-bottom: 1px solid #ccc; padding-bottom: 0.2rem; margin-top: 2rem; }
-        h3 { font-size: 1rem; margin: 0.6rem 0 0.3rem; } h3.series { margin-top: 1.4rem; }
+        h3 { font-size: 1rem; margin: 0.6rem 0 0.3rem; } h3.series { margin-top: 1.2rem; }
+        h3.series i { display: inline-block; width: 1.4em; border-top: 4px solid; vertical-align: middle; margin-right: 0.4em; }
+        p.cut { margin: 0.3rem 0; } p.note { color: #555; font-size: 0.85rem; margin: -0.6rem 0 1rem; }
         .meta { color: #555; margin: 0.2rem 0 0; }
         table { border-collapse: collapse; margin: 0.4rem 0 1rem; font-variant-numeric: tabular-nums; }
         th, td { padding: 0.2rem 0.7rem; text-align: left; border-bottom: 1px solid #e4e4e4; }
         table.facts th { color: #555; font-weight: 600; }
         table.board th { background: #f3f3f3; }
-        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 1rem 1.6rem; }
+        .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 1rem 1.6rem; }
+        .charts.small { grid-template-columns: repeat(auto-fill, minmax(290px, 1fr)); gap: 0.6rem 1rem; } .charts.small h3 { font-size: 0.85rem; }
+        figure.chart.wide { grid-column: 1 / -1; }
         figure.chart { margin: 0; break-inside: avoid; page-break-inside: avoid; }
         figure.chart svg { width: 100%; height: auto; display: block; }
         figure.chart figcaption, .empty { color: #555; font-size: 0.85rem; }
-        svg text { font-family: inherit; fill: #333; font-size: 13px; } svg .axis { font-size: 14px; fill: #1b1b1b; }
+        svg text { font-family: inherit; fill: #333; font-size: 14px; } svg .axis { font-size: 15px; fill: #1b1b1b; }
         svg .grid line { stroke: #e6e6e6; stroke-width: 1; } svg .grid line.mark { stroke: #8a8a8a; stroke-dasharray: 5 4; } svg .frame { fill: none; stroke: #888; stroke-width: 1; }
-        svg .line { fill: none; stroke-width: 2; stroke-linejoin: round; } svg .band { opacity: 0.18; stroke: none; }
+        svg .line { fill: none; stroke-width: 2; stroke-linejoin: round; } svg .band { stroke: none; }
+        svg .dot line { stroke-width: 1.5; opacity: 0.6; } svg .pc { fill: none; stroke-width: 1.6; opacity: 0.85; }
+        svg .pcaxis line { stroke: #666; stroke-width: 1; } svg .pcaxis text { paint-order: stroke; stroke: #fff; stroke-width: 3px; }
         .legend { display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; font-size: 0.85rem; margin: 0.2rem 0 0.2rem 3rem; }
         .legend i { display: inline-block; width: 1.4em; border-top: 4px solid; vertical-align: middle; margin-right: 0.35em; }
+        .legend.shared { margin: 0.3rem 0 0.6rem; font-size: 0.9rem; } .legend i.ramp { width: 8em; height: 0.7em; border: none; }
         footer { margin-top: 2.5rem; color: #666; font-size: 0.85rem; }
         @media print { body { max-width: none; padding: 0; font-size: 11pt; } .charts { grid-template-columns: 1fr 1fr; } h2 { break-after: avoid; } }
 

@@ -91,6 +91,8 @@ import ZeroMQ
         (["report", "OUT", "--group-by", "hiden"], "--group-by hiden: not a parameter (one of: task, method, layers, hidden,"),
         (["report", "OUT", "--out", "EMPTY/missing/report.html"], "cannot write 'EMPTY/missing/report.html': No such file or directory"),
         (["report", "OUT", "--smooth", "0"], "--smooth must be in 1 … 1000000 (got 0)"),
+        (["report", "OUT", "--top", "0"], "--top must be in 1 … 1000000 (got 0)"),
+        (["report", "OUT", "--top=-3"], "--top must be in 1 … 1000000 (got -3)"),
         (["keygen", "c", "--out", "KEYS"], "KEYS/c.public: exists (add --force to replace it)"),
         (["keygen", "../escape", "--out", "KEYS"], "use letters, digits, '-', '_' and '.' only"),
         (["worker", "--connect", "tcp://127.0.0.1:5555", "--name", "node\u{1B}[2J\r\nevil"],

@@ -74,12 +74,14 @@ import TrialFarm
             #expect(!dom.standardError.contains(problem), "\(dom.standardError.suffix(2000))")
         }
         let titles = dom.standardOutput.matches(of: #/<h3>([^<]*)</h3>/#).map { String($0.1) }
-        var expected = ["Test accuracy per epoch", "Train loss per epoch", "Train loss per window", "Test loss per epoch",
-                        "Train accuracy per epoch", "‖∂L/∂h_t‖ in the last window", "Largest singular value of W_hh"]
-        for hidden in [4, 8] {
-            expected += ["Cosine of consecutive gradients per lag", "Gradient norm per lag", "First moment of W_hh per lag",
-                         "Second moment of W_hh per lag"].map { "\($0) — method=bptd hidden=\(hidden)" }
+        var expected = ["test_acc against method", "test_acc against hidden", "Parallel coordinates: the parameters and test_acc",
+                        "Test accuracy per epoch", "Train loss per epoch", "Train loss per window", "Test loss per epoch",
+                        "Train accuracy per epoch", "‖∂L/∂h_t‖ in the last window", "Largest singular value of W_hh",
+                        "Cosine of consecutive gradients against lag", "Gradient norm against lag"]
+        for _ in [4, 8] {
+            expected += ["Cosine of consecutive gradients per lag", "Gradient norm per lag", "First moment of W_hh per lag", "Second moment of W_hh per lag"]
         }
+        for hidden in [4, 8] { #expect(dom.standardOutput.contains("method=bptd hidden=\(hidden) (3 completed)</h3>")) }
         #expect(titles.filter { !$0.hasPrefix("Leaderboard") } == expected)
         #expect(dom.standardOutput.components(separatedBy: "<svg").count - 1 == expected.count)
         #expect(!dom.standardOutput.contains("No data yet."))
@@ -137,9 +139,93 @@ import TrialFarm
         let result = try runDepthFarm(["run", sweep, "--out", out, "--workers", "2", "--report"])
         #expect(result.status == 0, "\(result.standardError)")
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
-        for weighting in ["cosine", "snr"] { #expect(html.contains("<h3>Lag weight per lag — lag_weighting=\(weighting)</h3>")) }
+        for weighting in ["cosine", "snr"] { #expect(html.contains("lag_weighting=\(weighting) (2 completed)</h3>")) }
+        #expect(html.components(separatedBy: "<h3>Lag weight per lag</h3>").count - 1 == 2)
         let data = try ReportData(store: try ResultStore(folder: out, plan: try ResultFolder.plan(out), readOnly: true), groupBy: nil)
         #expect(data.bptdSeries.count == 2)
         for series in data.bptdSeries { #expect(data.lags(.lagWeight, series: series) == Array(0..<10)) }
+    }
+
+    /// A random search as a W&B or Optuna user runs one: a log-uniform learning rate, a uniform
+    /// beta1, each draw as BPTT and as BPTD.
+    static let randomSearch = """
+        name: random-search
+        method: random
+        samples: 4
+        sample_seed: 1
+        seeds: [0, 1]
+        metric: {name: test_acc, goal: maximize}
+        grid_over: [method]
+        parameters:
+          seq_len: {value: 60}
+          bptt_t: {value: 10}
+          batch: {value: 8}
+          epochs: {value: 2}
+          metrics_every: {value: 2}
+          hidden: {value: 4}
+          method: {values: [bptt, bptd]}
+          lr: {distribution: log_uniform_values, min: 1.0e-4, max: 1.0e-1}
+          beta1: {distribution: uniform, min: 0.8, max: 0.99}
+        """
+
+    @Test("a random search's report: a scatter per parameter (lr on a log axis) and parallel coordinates, legends of short numbers and at most --top entries, intervals clipped and said so; it loads in Chromium; --top 0 is refused")
+    func randomSearch() throws {
+        let folder = TemporaryFolder()
+        let sweep = try folder.write("search.yaml", Self.randomSearch)
+        let out = folder.file("out"), report = folder.file("search.html")
+        let ran = try runDepthFarm(["run", sweep, "--out", out, "--workers", "2"])
+        #expect(ran.status == 0, "\(ran.standardError)")
+        let result = try runDepthFarm(["report", out, "--out", report, "--top", "3"])
+        #expect(result.status == 0 && result.standardOutput == "report: \(report)\n", "\(result.standardError)")
+        let html = try String(contentsOfFile: report, encoding: .utf8)
+
+        // The search view: a scatter per varied parameter, lr's on a log axis, and parallel coordinates.
+        for parameter in ["method", "lr", "beta1"] { #expect(html.contains("<h3>test_acc against \(parameter)</h3>"), "\(parameter)") }
+        #expect(html.contains(">lr (log scale)</text>") && html.contains(">beta1</text>"))
+        // The overview lists a parameter's values in ascending order, to significant digits.
+        let varied = try #require(html.firstMatch(of: #/<th>Varied</th><td>([^<]*)</td>/#)).1
+        let lrs = try #require(varied.firstMatch(of: #/lr ∈ \{([^}]*)\}/#)).1.split(separator: ", ").map { Double($0)! }
+        #expect(lrs.count == 4 && lrs == lrs.sorted())
+        let search = try #require(html.firstMatch(of: #/<section id="parameters">(?s:.*?)</section>/#)).0
+        #expect(search.components(separatedBy: "<svg").count - 1 == 4)
+        #expect(search.contains("<h3>Parallel coordinates: the parameters and test_acc</h3>") && search.contains("class=\"pc\""))
+        // 8 configurations, a dot each in every scatter.
+        #expect(search.components(separatedBy: "<g class=\"dot\">").count - 1 == 3 * 8)
+
+        // Nowhere a raw float: no run of 8 or more digits after a decimal point, legends included.
+        let legends = html.matches(of: #/<div class="legend[^"]*">(.*?)</div>/#).map { String($0.1) }
+        #expect(!legends.isEmpty)
+        for legend in legends {
+            let text = legend.replacing(#/<[^>]*>/#, with: "")
+            #expect(text.firstMatch(of: #/\.\d{8,}/#) == nil, "\(text)")
+            #expect(legend.components(separatedBy: "<span>").count - 1 <= 3, "\(text)")
+        }
+        #expect(html.firstMatch(of: #/\d\.\d{8,}/#) == nil)
+        #expect(html.contains("Curves of the top 3 of 8 configurations by test_acc"))
+        #expect(html.contains("95% intervals clipped to [0, 1].") && html.contains("95% intervals clipped to [−1, 1]."))
+
+        if FileManager.default.isExecutableFile(atPath: Self.chromium) {
+            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
+            let dom = try run("/usr/bin/timeout", ["120", Self.chromium] + flags + ["--dump-dom", "file://" + report])
+            #expect(dom.status == 0 && dom.standardOutput.contains("</html>"), "\(dom.standardError.suffix(2000))")
+            for problem in ["CONSOLE", "Uncaught", "Failed to load resource", "net::ERR_"] {
+                #expect(!dom.standardError.contains(problem), "\(dom.standardError.suffix(2000))")
+            }
+            let screenshot = "/tmp/depthfarm-random-search-report.png"
+            try? FileManager.default.removeItem(atPath: screenshot)
+            let shot = try run("/usr/bin/timeout", ["120", Self.chromium] + flags + ["--window-size=1320,5000", "--screenshot=" + screenshot, "file://" + report])
+            #expect(shot.status == 0, "\(shot.standardError.suffix(2000))")
+            let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
+            #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 100_000)
+            print("random-search report screenshot: \(screenshot) (\(png.count / 1024) KiB)")
+        }
+
+        // --top must name at least one configuration.
+        for bad in [["--top", "0"], ["--top=-3"]] {
+            let refused = try runDepthFarm(["report", out, "--out", folder.file("bad.html")] + bad)
+            #expect(refused.status != 0 && refused.errorLines.count == 1 && refused.errorLines[0].contains("--top must be in 1 … 1000000"),
+                    "\(refused.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: folder.file("bad.html")))
+        }
     }
 }
