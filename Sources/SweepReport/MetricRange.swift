@@ -1,4 +1,5 @@
 import TrainingCore
+import TrialFarm
 
 /// The values a metric can take. A Student-t interval knows nothing of them — three seeds at
 /// accuracy 0.99, 0.99 and 0.90 give an upper end above 1 — so the report clips every interval
@@ -11,20 +12,8 @@ struct MetricRange: Equatable {
     static let fraction = MetricRange(low: 0, high: 1)
     static let cosine = MetricRange(low: -1, high: 1)
 
-    /// Every metric's range, by its name in metrics.csv (README, Outputs).
-    static let table: [String: MetricRange] = [
-        "train_loss": .nonNegative, "test_loss": .nonNegative,  // cross-entropies and squared errors
-        "train_acc": .fraction, "test_acc": .fraction, "lag_weight": .fraction,
-        "grad_cos": .cosine,
-        "grad_norm": .nonNegative, "dldh_norm": .nonNegative, "wall_seconds": .nonNegative,
-        "weight_hh_l0_norm": .nonNegative, "weight_hh_l0_sigma_max": .nonNegative,
-        "weight_hh_l0_m_norm": .nonNegative, "weight_hh_l0_v_norm": .nonNegative,
-        "weight_hh_l1_norm": .nonNegative, "weight_hh_l1_sigma_max": .nonNegative,
-        "weight_hh_l1_m_norm": .nonNegative, "weight_hh_l1_v_norm": .nonNegative,
-    ]
-
-    /// The range of `metric` (every metric has one: a test checks the table is complete).
-    static func of(_ metric: Metric) -> MetricRange? { table[metric.rawValue] }
+    /// The range of `metric` (`Metric.range`, shared with the terminal's leaderboard).
+    static func of(_ metric: Metric) -> MetricRange { MetricRange(low: metric.range.lower, high: metric.range.upper) }
 
     /// `value` moved into the range.
     func clip(_ value: Double) -> Double { min(max(value, low), high) }

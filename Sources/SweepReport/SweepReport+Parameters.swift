@@ -44,7 +44,7 @@ extension SweepReport {
     static func scoreText(_ statistics: RunningStatistics, metric: Metric) -> String {
         let range = MetricRange.of(metric)
         let interval = statistics.confidenceInterval95.map {
-            " [\(SignificantDigits.format(range?.clip($0.low) ?? $0.low)), \(SignificantDigits.format(range?.clip($0.high) ?? $0.high))]"
+            " [\(SignificantDigits.format(range.clip($0.low))), \(SignificantDigits.format(range.clip($0.high)))]"
         } ?? ""
         return "\(metric.rawValue) \(SignificantDigits.format(statistics.mean))\(interval), \(statistics.count) seed\(statistics.count == 1 ? "" : "s")"
     }

@@ -243,14 +243,13 @@ public enum SweepReport {
             text += "<tr><td>\(rank + 1)</td>"
             for name in plan.variedParameters { text += "<td>\(HTML.escape(data.labels.text(name, of: config)))</td>" }
             let statistics = data.ranked[configuration]
-            let clip = { (x: Double) in range?.clip(x) ?? x }
-            let interval = statistics?.confidenceInterval95.map { "[\(number(clip($0.low))), \(number(clip($0.high)))]" } ?? ""
+            let interval = statistics?.confidenceInterval95.map { "[\(number(range.clip($0.low))), \(number(range.clip($0.high)))]" } ?? ""
             let counts = data.configurationCounts[configuration]
             text += "<td>\(statistics.map { number($0.mean) } ?? "")</td><td>\(interval)</td>"
                 + "<td>\(statistics?.standardDeviation.map(number) ?? "")</td><td>\(counts.completed)</td>"
                 + "<td>\(counts.diverged)</td><td>\(counts.failed)</td>\(pruning ? "<td>\(counts.pruned)</td>" : "")</tr>\n"
         }
-        return text + "</table>\n" + (range.map { "<p class=\"note\">\(HTML.escape($0.note))</p>\n" } ?? "")
+        return text + "</table>\n<p class=\"note\">\(HTML.escape(range.note))</p>\n"
     }
 
     static func timestamp() -> String { Date().formatted(.iso8601) }

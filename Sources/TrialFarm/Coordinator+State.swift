@@ -627,7 +627,7 @@ extension Coordinator.State {
             for index in running {
                 let t = trials[index], trial = plan.trials[index], configuration = Int(trial.configuration)
                 table.append(["", SweepPlan.hex(trial.id), String(trial.seed), "\(t.epochReached)/\(plan.configurations[configuration].epochs)",
-                              t.latestValue.map { Significant.format($0) } ?? "", t.worker.flatMap { workers[$0]?.name } ?? "",
+                              t.latestValue.map { SignificantDigits.format($0, digits: 4) } ?? "", t.worker.flatMap { workers[$0]?.name } ?? "",
                               configurationText(configuration)])
             }
             lines += TextTable.aligned(table)
@@ -635,7 +635,7 @@ extension Coordinator.State {
         if !ranked.isEmpty {
             var table = [["top", "rank", plan.sweep.aggregate == .mean ? metric : "\(metric) (\(plan.sweep.aggregate.rawValue))", "95% CI", "n", "configuration"]]
             for (rank, standing) in ranked.prefix(3).enumerated() {
-                table.append(["", String(rank + 1), Significant.format(standing.score), Self.interval(standing.interval), String(standing.count),
+                table.append(["", String(rank + 1), SignificantDigits.format(standing.score, digits: 4), Self.interval(standing.interval), String(standing.count),
                               configurationText(standing.configuration)])
             }
             lines += TextTable.aligned(table)
@@ -652,14 +652,14 @@ extension Coordinator.State {
     /// `test_acc 0.9997 [0.9995, 0.9999] (n 8): method=bptt hidden=32`
     func describe(_ standing: Standings.Standing) -> String {
         let interval = standing.interval == nil ? "" : " " + Self.interval(standing.interval)
-        return "\(plan.sweep.metric.rawValue) \(Significant.format(standing.score))\(interval) (n \(standing.count))"
+        return "\(plan.sweep.metric.rawValue) \(SignificantDigits.format(standing.score, digits: 4))\(interval) (n \(standing.count))"
             + (plan.variedParameters.isEmpty ? "" : ": " + configurationText(standing.configuration))
     }
 
     func configurationText(_ configuration: Int) -> String { SweepStatus.configurationText(plan, configuration) }
 
     static func interval(_ interval: (low: Double, high: Double)?) -> String {
-        interval.map { "[\(Significant.format($0.low)), \(Significant.format($0.high))]" } ?? ""
+        interval.map { "[\(SignificantDigits.format($0.low, digits: 4)), \(SignificantDigits.format($0.high, digits: 4))]" } ?? ""
     }
 
     /// Trials per second over the last half minute (since the start, early on): a cumulative

@@ -58,26 +58,3 @@ public struct Standings: Sendable {
         records.last { $0.metric == metric && $0.step == nil && $0.lag == nil && $0.epoch == epochs }?.value
     }
 }
-
-/// Numbers for people: significant digits, not the 17 of an exact decimal.
-public enum Significant {
-    /// `value` with `digits` significant digits, trailing zeros dropped: 0.002518460893081319 →
-    /// "0.002518" (4), 1e-08 → "1e-08", 50 → "50".
-    public static func format(_ value: Double, digits: Int = 4) -> String {
-        guard value.isFinite else { return value.isNaN ? "nan" : value > 0 ? "inf" : "-inf" }
-        var text = String(format: "%.\(digits)g", value)
-        // %g keeps zeros after the point in the plain form only when asked (#); drop any that are there.
-        if text.contains("."), !text.contains("e") {
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-        }
-        return text
-    }
-
-    /// A parameter's value as written in a file (`0.002518460893081319`, `bptd`, `64`), with
-    /// numbers cut to `digits` significant digits.
-    public static func format(_ text: String, digits: Int = 4) -> String {
-        guard text.count > digits + 2, let value = Double(text) else { return text }
-        return format(value, digits: digits)
-    }
-}

@@ -17,8 +17,8 @@ public enum SweepStatus {
             var table = [["rank", plan.sweep.aggregate == .mean ? plan.sweep.metric.rawValue : "\(plan.sweep.metric.rawValue) (\(plan.sweep.aggregate.rawValue))",
                           "95% CI", "n", "configuration"]]
             for (rank, standing) in ranked.prefix(top).enumerated() {
-                table.append([String(rank + 1), Significant.format(standing.score),
-                              standing.interval.map { "[\(Significant.format($0.low)), \(Significant.format($0.high))]" } ?? "",
+                table.append([String(rank + 1), SignificantDigits.format(standing.score, digits: 4),
+                              standing.interval.map { "[\(SignificantDigits.format($0.low, digits: 4)), \(SignificantDigits.format($0.high, digits: 4))]" } ?? "",
                               String(standing.count), configurationText(plan, standing.configuration)])
             }
             lines.append("best so far (\(plan.sweep.metric.rawValue) at the last epoch"
@@ -65,6 +65,6 @@ public enum SweepStatus {
 
     static func configurationText(_ plan: SweepPlan, _ configuration: Int) -> String {
         let config = plan.configurations[configuration]
-        return plan.variedParameters.map { "\($0)=\(Significant.format(config.value(of: $0)!.description))" }.joined(separator: " ")
+        return plan.variedParameters.map { "\($0)=\(SignificantDigits.format(config.value(of: $0)!.description, digits: 4))" }.joined(separator: " ")
     }
 }

@@ -47,10 +47,10 @@ public enum SweepSummary {
             var interval = ""
             if let low = Double(row[column("ci95_low")]), let high = Double(row[column("ci95_high")]) {
                 clipped = clipped || low < range.lower || high > range.upper
-                interval = "[\(Significant.format(max(low, range.lower))), \(Significant.format(min(high, range.upper)))]"
+                interval = "[\(SignificantDigits.format(max(low, range.lower), digits: 4)), \(SignificantDigits.format(min(high, range.upper), digits: 4))]"
             }
-            table.append([row[0]] + varied.map { Significant.format(row[$0]) }
-                         + [Double(row[column("mean")]).map { Significant.format($0) } ?? "", interval, row[column("n")],
+            table.append([row[0]] + varied.map { SignificantDigits.format(row[$0], digits: 4) }
+                         + [Double(row[column("mean")]).map { SignificantDigits.format($0, digits: 4) } ?? "", interval, row[column("n")],
                             row[column("diverged")], row[column("failed")]])
         }
         let shown = rows.count - 1, total = all.count - 1
@@ -61,6 +61,6 @@ public enum SweepSummary {
     }
 
     static func rangeText(_ range: (lower: Double, upper: Double)) -> String {
-        range.upper.isInfinite ? "≥ \(Significant.format(range.lower))" : "[\(Significant.format(range.lower)), \(Significant.format(range.upper))]"
+        range.upper.isInfinite ? "≥ \(SignificantDigits.format(range.lower, digits: 4))" : "[\(SignificantDigits.format(range.lower, digits: 4)), \(SignificantDigits.format(range.upper, digits: 4))]"
     }
 }

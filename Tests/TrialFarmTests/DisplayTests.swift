@@ -6,17 +6,17 @@ import TrainingCore
 /// What the terminal shows of numbers and standings.
 @Suite struct DisplayTests {
     @Test("numbers for people: significant digits, no trailing zeros, exponents kept", arguments: [
-        (0.002518460893081319, "0.002518"), (0.871768156411046, "0.8718"), (1e-08, "1e-08"), (50.0, "50"),
-        (0.5, "0.5"), (1.04945, "1.049"), (123456.0, "1.235e+05"), (-0.25, "-0.25"), (Double.nan, "nan"), (-Double.infinity, "-inf"),
+        (0.002518460893081319, "0.002518"), (0.871768156411046, "0.8718"), (1e-08, "1e-8"), (50.0, "50"),
+        (0.5, "0.5"), (1.04945, "1.049"), (123456.0, "1.235e5"), (-0.25, "-0.25"), (Double.nan, "nan"), (-Double.infinity, "-inf"),
     ])
     func significant(_ value: Double, _ expected: String) {
-        #expect(Significant.format(value) == expected)
+        #expect(SignificantDigits.format(value, digits: 4) == expected)
     }
 
     @Test("a parameter's text keeps its words and short numbers, and cuts long ones")
     func significantText() {
-        #expect(Significant.format("bptd") == "bptd" && Significant.format("64") == "64" && Significant.format("0.0003") == "0.0003")
-        #expect(Significant.format("0.002518460893081319") == "0.002518" && Significant.format("0.002518460893081319", digits: 3) == "0.00252")
+        #expect(SignificantDigits.format("bptd") == "bptd" && SignificantDigits.format("64") == "64" && SignificantDigits.format("0.0003") == "0.0003")
+        #expect(SignificantDigits.format("0.002518460893081319", digits: 4) == "0.002518" && SignificantDigits.format("0.002518460893081319") == "0.00252")
     }
 
     @Test("a text table pads each column to its widest cell and cuts trailing spaces")
