@@ -147,6 +147,7 @@ public final class Coordinator {
         try sendOutbox()
         store.removeSpool()  // the running attempts' rows, if any: they will run again
         console.clearProgress()
+        try store.compactRows()
         try ResultFiles.writeAll(store)
         return CoordinatorReport(counts: store.counts, interrupted: interrupted, rejected: state.rejected)
     }

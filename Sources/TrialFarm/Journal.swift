@@ -14,6 +14,9 @@ import TrainingCore
 ///             STARTED  FINISHED  CRC          (ROWS_CRC: the CRC-32C of the trial's block of rows)
 ///     failed  TRIAL_ID  ATTEMPT  FAILURES  ERROR  HOST  STARTED  FINISHED  CRC
 ///     decision  CONFIG_ID  EVENT  SEEDS  EPOCH  TEST  P_VALUE  CRC   (what a search decided of a configuration)
+///     compacted  LENGTH  CRC   (`completed.csv` was rewritten, LENGTH bytes: the header row, then
+///             every trial done before this line, trial by trial in plan order — see
+///             `ResultStore.compactRows`; the offsets of the done lines before it no longer hold)
 ///
 /// A crash can tear only the last line; reading ignores a last line without its newline, and
 /// opening for append cuts it off. A whole line whose checksum fails was changed after it was
@@ -63,6 +66,21 @@ public final class Journal {
         public var damaged: [Damage] = []
         /// How many bytes are whole lines.
         public var wholeBytes = 0
+        /// The last `compacted` line, if any.
+        public var compaction: Compaction?
+        /// How many lines follow the header.
+        public var lines = 0
+    }
+
+    /// Where the journal says `completed.csv` was last rewritten in plan order.
+    public struct Compaction: Sendable, Equatable {
+        /// How many of `Contents.entries` precede it: their rows are found by their trial ids,
+        /// not their offsets.
+        public var entriesBefore: Int
+        /// The file's length it wrote (nil when the line is damaged: it still marks the place).
+        public var length: Int?
+        /// Its line number after the header, from 1; `Contents.lines` when it is the last line.
+        public var line: Int
     }
 
     /// A journal line changed since it was written.
@@ -182,6 +200,7 @@ public final class Journal {
         lines.removeLast()  // the bytes after the last newline: a torn (unterminated) line, or nothing
         for (number, bytes) in lines.enumerated() {
             contents.wholeBytes += bytes.count + 1
+            contents.lines = number
             guard let text = unsealed(bytes) else {
                 let apparent = String(decoding: bytes, as: UTF8.self)
                 if number == 0 {
@@ -193,6 +212,11 @@ public final class Journal {
                     throw UnrepairableLine(path: path, line: 1)
                 }
                 let fields = apparent.split(separator: "\t", omittingEmptySubsequences: false)
+                if fields[0] == "compacted" {
+                    // Only its length is lost: the rows before it are still found by their trial ids.
+                    contents.compaction = Compaction(entriesBefore: contents.entries.count, length: nil, line: number)
+                    continue
+                }
                 guard ["done", "failed", "decision"].contains(fields[0]) else {
                     throw UnrepairableLine(path: path, line: number + 1)
                 }
@@ -209,6 +233,11 @@ public final class Journal {
             } else if line.hasPrefix("configuration\t") {
                 guard let proposal = Proposal(line) else { throw InputError("\(path):\(number + 1)", "malformed journal line") }
                 contents.proposals.append(proposal)
+            } else if line.hasPrefix("compacted\t") {
+                guard let length = Int(line.dropFirst("compacted\t".count)), length >= 0 else {
+                    throw InputError("\(path):\(number + 1)", "malformed journal line")
+                }
+                contents.compaction = Compaction(entriesBefore: contents.entries.count, length: length, line: number)
             } else if line.hasPrefix("decision\t") {
                 guard let decision = SearchDecision(journalLine: line) else { throw InputError("\(path):\(number + 1)", "malformed journal line") }
                 contents.decisions.append(decision)

@@ -49,7 +49,10 @@ public enum ResultFiles {
 
     // MARK: metrics.csv
 
+    /// `metrics.csv`: a second name of `completed.csv` when that is in plan order (a finished
+    /// run's, `ResultStore.compactRows`), so that the rows are on disk once; a file of its own otherwise.
     static func writeMetrics(_ store: ResultStore) throws {
+        if try store.linkMetrics() { return }
         let path = store.folder + "/metrics.csv"
         let file = try BufferedFile(temporaryFor: path)
         file.write(ResultStore.metricsHeader + "\n")

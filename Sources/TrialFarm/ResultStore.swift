@@ -5,8 +5,10 @@ import TrainingCore
 ///
 ///     sweep.yaml      the resolved sweep (written once; a different sweep is refused)
 ///     journal.log     append-only: every finished trial (see `Journal`)
-///     completed.csv   append-only: the metric rows of every completed trial, each trial's rows
-///                     together, where the journal says
+///     completed.csv   the metric rows of every completed trial, each trial's rows together,
+///                     where the journal says; appended to while a sweep runs, and rewritten in
+///                     plan order when it ends (`compactRows`), when `metrics.csv` becomes a
+///                     second name of it: one copy of the rows on disk
 ///     spool/          scratch files of the running attempts (removed when the coordinator ends)
 ///     metrics.csv, trials.csv, summary.csv, leaderboard.csv   derived (see `ResultFiles`)
 ///
@@ -26,11 +28,11 @@ public final class ResultStore: TrialRegistry {
     /// The journal, when the store is open for writing.
     let journal: Journal?
     /// `completed.csv`, open for appending (writing) or reading.
-    let completed: Int32
+    var completed: Int32
     /// Its length: where the next block of rows goes.
     var completedLength: Int
     /// What the journal has for each trial of the plan (done or failed), by trial index.
-    public private(set) var finished: [Journal.Entry?]
+    public internal(set) var finished: [Journal.Entry?]
     /// Spool files of running attempts, by trial index.
     var running: [Int: (attempt: Int, spool: Spool)] = [:]
     /// Spool files not in use.
@@ -61,7 +63,13 @@ public final class ResultStore: TrialRegistry {
 
     public static let metricsHeader = "trial_id,config_id,seed,epoch,step,metric,lag,value"
     static let completedName = "completed.csv"
-    var completedPath: String { folder + "/" + Self.completedName }
+    /// `completed.csv` being rewritten in plan order (`compactRows`).
+    static let compactingName = "completed.csv.compacting"
+    /// The rows' file open as `completed`: `completed.csv` (read-only, the rewrite of it that a
+    /// crash kept from its place, if the journal records it: `finishedCompaction`).
+    var completedPath: String
+    /// Whether `metrics.csv` may be a second name of `completed.csv` (see `detachMetrics`).
+    var metricsMayShareRows = true
 
     /// A scratch file for one running attempt's rows.
     final class Spool {
@@ -131,11 +139,14 @@ public final class ResultStore: TrialRegistry {
     public init(folder: String, plan: SweepPlan, force: Bool = false, readOnly: Bool = false, acceptDamage: Bool = false) throws {
         self.folder = folder
         self.plan = plan
-        let sweepFile = folder + "/sweep.yaml", completedPath = folder + "/" + Self.completedName
+        completedPath = folder + "/" + Self.completedName
+        let sweepFile = folder + "/sweep.yaml"
         var contents: Journal.Contents
         if readOnly {
             journal = nil
             contents = try Journal.read(folder: folder, studyID: plan.studyID)
+            // A rewrite the journal has but a crash kept from its place is the rows' file.
+            if Self.finishedCompaction(folder, contents) { completedPath = folder + "/" + Self.compactingName }
             completed = open(completedPath, O_RDONLY | O_CLOEXEC)
             // Missing, it holds nothing (every block is then missing); unreadable, that is the error.
             guard completed >= 0 || errno == ENOENT else { throw SystemError("read", path: completedPath, errno: errno) }
@@ -168,17 +179,26 @@ public final class ResultStore: TrialRegistry {
                 try FileSystem.writeAtomically(ResolvedSweep.yaml(plan), to: sweepFile)
                 contents = try journal.open(studyID: plan.studyID)
             }
+            try Self.settleCompaction(folder, contents)
             completed = open(completedPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard completed >= 0 else { throw SystemError("write", path: completedPath, errno: errno) }
             completedLength = 0
             try Self.removeSpoolFiles(folder)
         }
+        if let compaction = contents.compaction {
+            try Self.locateCompactedRows(&contents, compaction, completed: completed, path: completedPath)
+        }
         let rowDamage = try Self.checkRows(&contents, completed: completed, path: completedPath)
         if !readOnly {
-            // Rows written after the last journaled group belong to no trial: cut them off.
-            completedLength = contents.entries.compactMap { $0.rows?.upperBound }.max() ?? 0
-            guard ftruncate(completed, off_t(completedLength)) == 0 else {
-                throw SystemError("write", path: completedPath, errno: errno)
+            // Rows written after the last journaled group belong to no trial: cut them off (a
+            // rewritten file's header row, before any trial's rows, stays).
+            let size = try FileSystem.size(completed, path: completedPath)
+            completedLength = max(contents.entries.compactMap { $0.rows?.upperBound }.max() ?? 0, min(contents.compaction?.length ?? 0, size))
+            if completedLength != size {
+                Self.removeMetricsName(of: completed, in: folder)
+                guard ftruncate(completed, off_t(completedLength)) == 0 else {
+                    throw SystemError("write", path: completedPath, errno: errno)
+                }
             }
         }
         let path = folder + "/" + Journal.fileName
@@ -233,6 +253,92 @@ public final class ResultStore: TrialRegistry {
         }
         contents.entries = kept
         return damagedTrials
+    }
+
+    /// Whether `folder` holds a rewrite of `completed.csv` that the journal records as done (its
+    /// last line, with the rewrite's length) but a crash kept from being renamed into place.
+    static func finishedCompaction(_ folder: String, _ contents: Journal.Contents) -> Bool {
+        guard let compaction = contents.compaction, compaction.line == contents.lines, let length = compaction.length else { return false }
+        var info = stat()
+        return stat(folder + "/" + compactingName, &info) == 0 && Int(info.st_size) == length
+    }
+
+    /// Finishes a rewrite of `completed.csv` that a crash interrupted after the journal recorded
+    /// it, or removes one the journal does not record (the file in place then still holds every row).
+    static func settleCompaction(_ folder: String, _ contents: Journal.Contents) throws {
+        let path = folder + "/" + compactingName
+        guard FileSystem.exists(path) else { return }
+        if finishedCompaction(folder, contents) {
+            guard rename(path, folder + "/" + completedName) == 0 else { throw SystemError("rename into", path: folder + "/" + completedName, errno: errno) }
+            FileSystem.syncDirectory(folder)
+        } else {
+            try FileSystem.remove(path)
+        }
+    }
+
+    /// Gives the done trials journaled before the last `compacted` line their rows' place in the
+    /// rewritten file: where the run of lines starting with their trial id begins (the file holds
+    /// them trial by trial; a trial's later done line, before the compaction, replaces its
+    /// earlier ones). Found by content rather than computed from the journal, so that a damaged
+    /// journal line costs only its own trial, and a crash between the journal's line and the
+    /// rename costs nothing: each block's checksum then decides, as always.
+    private static func locateCompactedRows(_ contents: inout Journal.Contents, _ compaction: Journal.Compaction,
+                                            completed: Int32, path: String) throws {
+        let starts = completed >= 0 ? try blockStarts(completed, path: path) : [:]
+        let size = completed >= 0 ? try FileSystem.size(completed, path: path) : 0
+        let before = contents.entries[..<compaction.entriesBefore]
+        let latest = Dictionary(before.enumerated().filter { $0.element.kind == .done }.map { ($0.element.trial, $0.offset) }, uniquingKeysWith: { _, b in b })
+        var kept: [Journal.Entry] = []
+        for (number, var entry) in before.enumerated() {
+            if entry.kind == .done {
+                guard latest[entry.trial] == number, let rows = entry.rows else { continue }
+                // Not found: past the end, so that the check calls its rows missing.
+                let start = rows.isEmpty ? 0 : starts[entry.trial] ?? size
+                entry.rows = start..<(start + rows.count)
+            }
+            kept.append(entry)
+        }
+        contents.entries = kept + contents.entries[compaction.entriesBefore...]
+    }
+
+    /// Where each trial's rows first begin in a rows file: the first line of each run of lines
+    /// that start with the same trial id. Read a megabyte at a time.
+    static func blockStarts(_ fd: Int32, path: String) throws -> [UInt64: Int] {
+        let size = try FileSystem.size(fd, path: path)
+        var starts: [UInt64: Int] = [:], previous: UInt64?, offset = 0
+        while offset < size {
+            let piece = try FileSystem.read(fd, count: min(1 << 20, size - offset), at: offset, path: path)
+            // Whole lines only (the rest starts the next piece), unless this is the end.
+            let whole = offset + piece.count == size ? piece.count : (piece.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? piece.count)
+            piece.withUnsafeBufferPointer { bytes in
+                var lineStart = 0
+                while lineStart < whole {
+                    let end = bytes[lineStart..<whole].firstIndex(of: UInt8(ascii: "\n")) ?? whole
+                    if end - lineStart > 16, bytes[lineStart + 16] == UInt8(ascii: ","), let id = hexID(bytes[lineStart..<(lineStart + 16)]) {
+                        if id != previous, starts[id] == nil { starts[id] = offset + lineStart }
+                        previous = id
+                    } else {
+                        previous = nil
+                    }
+                    lineStart = end + 1
+                }
+            }
+            offset += whole
+        }
+        return starts
+    }
+
+    /// Sixteen lowercase hex digits as a trial id.
+    private static func hexID(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt64? {
+        var value: UInt64 = 0
+        for digit in digits {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | UInt64(digit - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = value << 4 | UInt64(digit - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+        }
+        return value
     }
 
     /// What makes the sweep recorded in `sweepFile` another study than `plan`'s (empty: the same
@@ -298,7 +404,7 @@ public final class ResultStore: TrialRegistry {
     }
 
     /// The files a sweep writes into its folder besides the journal, `spool/` and `checkpoints/`.
-    static let fileNames = ["sweep.yaml", completedName, "metrics.csv", "trials.csv", "summary.csv", "summary-windows.csv", "leaderboard.csv",
+    static let fileNames = ["sweep.yaml", completedName, compactingName, "metrics.csv", ".metrics.csv.link", "trials.csv", "summary.csv", "summary-windows.csv", "leaderboard.csv",
                             "decisions.csv", "report.html"]
 
     /// Creates `folder` (and its parents) if needed, and checks it can be written.
@@ -363,6 +469,7 @@ public final class ResultStore: TrialRegistry {
     public func completeAttempt(_ index: Int, entry: Journal.Entry) throws {
         guard let (current, spool) = running.removeValue(forKey: index), current == entry.attempt else { return }
         defer { freeSpools.append(spool) }
+        detachMetrics()
         var crc = CRC32C()
         try FileSystem.copy(spool.length, from: spool.fd, at: 0, path: spool.path, to: completed, at: completedLength, path: completedPath, crc: &crc)
         var entry = entry

@@ -46,8 +46,12 @@ import TrialFarm
         try checkWindowSummaries(out, metrics: metrics)
 
         let journal = try String(contentsOfFile: out + "/journal.log", encoding: .utf8).split(separator: "\n")
-        #expect(journal.count == 13 && journal.dropFirst().allSatisfy { $0.hasPrefix("done\t") })
+        #expect(journal.count == 14 && journal.dropFirst().dropLast().allSatisfy { $0.hasPrefix("done\t") } && journal.last!.hasPrefix("compacted\t"))
         #expect(Fixtures.partials(out).isEmpty)
+        // The rows are on disk once: metrics.csv is a second name of completed.csv, rewritten in plan order.
+        var rows = stat(), named = stat()
+        #expect(stat(out + "/completed.csv", &rows) == 0 && stat(out + "/metrics.csv", &named) == 0)
+        #expect(rows.st_ino == named.st_ino && rows.st_nlink == 2)
     }
 
     /// `summary-windows.csv` against statistics computed here from `metrics.csv`: every per-window
