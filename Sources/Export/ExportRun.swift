@@ -8,8 +8,8 @@ struct ExportRun {
     /// The trial's index in the plan (its row in trials.csv, from 0).
     let index: Int
     let trial: SweepPlan.Trial
-    /// `trial-07_hidden=32_method=bptd_seed=1`: the index, the parameters that vary in the sweep
-    /// and the seed. The run's name in MLflow and its folder in TensorBoard.
+    /// `trial-07_method=bptd_hidden=32_seed=1`: the index, the parameters that vary in the sweep
+    /// (in reference order) and the seed. The run's name in MLflow and its folder in TensorBoard.
     let name: String
     let status: TrialStatus
     /// Every parameter but the seed, in reference order, written as trials.csv writes it.

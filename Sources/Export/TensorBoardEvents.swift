@@ -2,7 +2,7 @@ import TrainingCore
 import TrialFarm
 
 /// A result folder as TensorBoard event files: one run folder per trial with metric rows, named
-/// as the trial's MLflow run (`trial-07_hidden=32_method=bptd_seed=1`), holding one file
+/// as the trial's MLflow run (`trial-07_method=bptd_hidden=32_seed=1`), holding one file
 /// `events.out.tfevents.START.depthfarm`: TFRecord framing (`TFRecord`) around serialized `Event`s —
 /// first `file_version: "brain.Event:2"`, then one scalar summary per metric record
 /// (`Summary.Value{tag, simple_value}`, tag and step as `SeriesName` says), in the order the
