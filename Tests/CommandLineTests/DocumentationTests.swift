@@ -27,9 +27,25 @@ import TrainingCore
         }
     }
 
+    @Test("the quick start's example output is what the seed experiment prints, the time aside")
+    func quickStartOutput() throws {
+        let readme = try Self.readme()
+        let start = try #require(readme.range(of: "```\nsweep seed-experiment:"))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let documented = readme[start.upperBound..<end.lowerBound].split(separator: "\n").map(String.init)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = TemporaryFolder()
+        let result = try runDepthFarm(["run", root.appendingPathComponent("sweeps/seed-experiment.yaml").path, "--out", folder.file("out"), "--workers", "2"])
+        #expect(result.status == 0)
+        // From the count line on: the leaderboard and the results line, with the time and the folder replaced.
+        let printed = result.standardError.split(separator: "\n").map(String.init).drop { !$0.hasPrefix("48 trials:") }
+            .map { $0.replacing(#/\(\d+s\)$/#, with: "(4s)").replacingOccurrences(of: folder.file("out"), with: "results/seed-experiment") }
+        #expect(Array(printed) == Array(documented.dropFirst()))
+    }
+
     @Test("each option's help gives its default once")
     func defaultsOnce() throws {
-        for command in ["run", "coordinator", "worker", "summarize", "verify", "report", "export", "keygen", "train", "gradients"] {
+        for command in ["run", "coordinator", "worker", "summarize", "status", "verify", "report", "export", "keygen", "train", "gradients"] {
             let help = try runDepthFarm([command, "--help"]).standardOutput
             let options = try #require(help.range(of: "OPTIONS:")).upperBound
             // One block per option: a line starting with two spaces and a dash, and its continuation lines.

@@ -130,15 +130,23 @@ import TrialFarm
         #expect(result.standardError.hasPrefix("status=diverged diverged_step="))
     }
 
-    @Test("--help documents every option and every parameter with its default")
+    @Test("--help shows USAGE within its first lines, every option and every parameter's name; --parameters each with its default")
     func help() throws {
         let result = try runDepthFarm(["train", "--help"])
         #expect(result.status == 0)
-        for option in ["--config <file>", "--set <key=value>", "--out <file>", "--force"] {
+        let usage = try #require(result.standardOutput.split(separator: "\n").firstIndex { $0.hasPrefix("USAGE:") })
+        #expect(usage < 20, "USAGE on line \(usage + 1)")
+        for option in ["--config <file>", "--set <key=value>", "--out <file>", "--force", "--parameters"] {
             #expect(result.standardOutput.contains(option), "\(option)")
         }
+        let names = Set(result.standardOutput.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
         for parameter in TrialConfig.parameters {
-            #expect(result.standardOutput.contains("\(parameter.name): \(parameter.values); default \(parameter.defaultValue)"),
+            #expect(names.contains(parameter.name), "\(parameter.name)")
+        }
+        let list = try runDepthFarm(["train", "--parameters"])
+        #expect(list.status == 0)
+        for parameter in TrialConfig.parameters {
+            #expect(list.standardOutput.contains("\(parameter.name): \(parameter.values); default \(parameter.defaultValue)"),
                     "\(parameter.name)")
         }
         let root = try runDepthFarm(["--help"])

@@ -11,8 +11,8 @@ struct Train: ParsableCommand {
             records, lag empty where it does not apply) and a one-line summary on standard error. \
             A diverged trial is a result, not an error: the summary says so and the exit status is 0.
 
-            Parameters (name: allowed values; default):
-            \(TrialConfig.parameters.map { "  \($0.name): \($0.values); default \($0.defaultValue)\n" + wrap($0.summary, indent: 6) }.joined(separator: "\n"))
+            Parameters (--parameters lists each with its values, default and meaning):
+            \(wrap(TrialConfig.parameters.map(\.name).joined(separator: " "), indent: 2))
             """
     )
 
@@ -28,6 +28,11 @@ struct Train: ParsableCommand {
     @Flag(help: "Replace the --out file if it exists.")
     var force = false
 
+    // Not in the discussion: ArgumentParser prints that before USAGE, and 60 lines of parameters
+    // there hid the usage line.
+    @Flag(help: "List every parameter with its values, default and meaning, and exit.")
+    var parameters = false
+
     func validate() throws {
         do {
             _ = try ConfigurationFile.load(file: configFile, assignments: assignments)
@@ -40,6 +45,12 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        if parameters {
+            print("Parameters (name: allowed values; default):")
+            print(TrialConfig.parameters.map { "  \($0.name): \($0.values); default \($0.defaultValue)\n" + wrap($0.summary, indent: 6) }
+                .joined(separator: "\n"))
+            return
+        }
         let trial = try Trial(try ConfigurationFile.load(file: configFile, assignments: assignments))
         let output = try out.map { try BufferedFile(temporaryFor: $0) } ?? .standardOutput()
         Interruption.install()
