@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        // TensorBoard's event files are protocol buffers (Sources/Export/Protos, generated once).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The numerics: matrices, RNN, tasks, BPTT, BPTD, optimizers, metrics, trainer.
@@ -44,12 +46,21 @@ let package = Package(
         ),
         // depthfarm report: the sweep's figures as one self-contained HTML file (inline SVG).
         .target(name: "SweepReport", dependencies: ["TrialFarm", "TrainingCore"]),
+        // depthfarm export: a result folder as an MLflow file store or TensorBoard event files.
+        // Event.pb.swift is generated from Protos/event.proto once and committed: the build does
+        // not run protoc.
+        .target(
+            name: "Export",
+            dependencies: ["TrialFarm", "TrainingCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Protos"]
+        ),
         .executableTarget(
             name: "depthfarm",
             dependencies: [
                 "TrainingCore",
                 "TrialFarm",
                 "SweepReport",
+                "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,13 +74,14 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "TrialFarm", "TrainingCore"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "TrialFarm", "TrainingCore"]),
         // Helpers shared by the test targets: running processes, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommandLineTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "TestSupport"]),
         // Sweeps end to end: real coordinator and worker processes over real sockets, several
         // hosts in network namespaces (as root), faults injected; the launchers of cluster/ (Slurm,
         // ssh, Kubernetes manifests, systemd) run for real; the report in a real browser.
-        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport", "SweepReport",
+        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport", "SweepReport", "Export",
                                                              .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -45,7 +45,7 @@ import TrainingCore
 
     @Test("each option's help gives its default once")
     func defaultsOnce() throws {
-        for command in ["run", "coordinator", "worker", "summarize", "status", "verify", "report", "keygen", "train", "gradients"] {
+        for command in ["run", "coordinator", "worker", "summarize", "status", "verify", "report", "export", "keygen", "train", "gradients"] {
             let help = try runDepthFarm([command, "--help"]).standardOutput
             let options = try #require(help.range(of: "OPTIONS:")).upperBound
             // One block per option: a line starting with two spaces and a dash, and its continuation lines.
@@ -64,7 +64,7 @@ import TrainingCore
         let subcommands = help[list...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst().prefix { !$0.isEmpty }.compactMap { line in
             line.hasPrefix("  ") && !line.hasPrefix("   ") ? line.split(separator: " ").first.map(String.init) : nil
         }
-        #expect(subcommands.count == 10)
+        #expect(subcommands.count == 11)
         for command in subcommands {
             #expect(readme.contains("| `depthfarm \(command)"), "\(command)")
             let options = try runDepthFarm([command, "--help"]).standardOutput.matches(of: #/--[a-z][a-z0-9-]+/#).map { String($0.0) }
