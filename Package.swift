@@ -25,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Hummingbird's own transport, named for the event loop the live page runs on.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         // The numerics: matrices, RNN, tasks, BPTT, BPTD, optimizers, metrics, trainer.
@@ -44,12 +48,20 @@ let package = Package(
         ),
         // depthfarm report: the sweep's figures as one self-contained HTML file (inline SVG).
         .target(name: "SweepReport", dependencies: ["TrialFarm", "TrainingCore"]),
+        // --dashboard: the report page of a running sweep, updating itself, with /status.json and
+        // Prometheus /metrics, served over HTTP (Hummingbird) on its own threads.
+        .target(name: "Dashboard", dependencies: ["TrialFarm", "SweepReport",
+                                                  .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "Prometheus", package: "swift-prometheus"),
+                                                  .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "depthfarm",
             dependencies: [
                 "TrainingCore",
                 "TrialFarm",
                 "SweepReport",
+                "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,13 +75,14 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "TrialFarm", "TrainingCore"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialFarm", "TrainingCore"]),
         // Helpers shared by the test targets: running processes, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommandLineTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "TestSupport"]),
         // Sweeps end to end: real coordinator and worker processes over real sockets, several
         // hosts in network namespaces (as root), faults injected; the launchers of cluster/ (Slurm,
         // ssh, Kubernetes manifests, systemd) run for real; the report in a real browser.
-        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport", "SweepReport",
+        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport", "SweepReport", "Dashboard",
                                                              .product(name: "Yams", package: "Yams")]),
     ]
 )
