@@ -15,20 +15,21 @@ extension LiveStatus {
     /// A fresh registry each time: a worker that left leaves no series behind.
     public func prometheusText(now: Double) -> String {
         let registry = PrometheusCollectorRegistry()
+        func gauge(_ name: String, _ unit: String, _ help: String, _ labels: [(String, String)] = []) -> Gauge {
+            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "depthfarm", metricName: name, unitName: unit, helpText: help), labels: labels)
+        }
         let byStatus: [(String, Int)] = [("waiting", counts.pending - counts.running), ("running", counts.running), ("completed", counts.completed),
                                          ("diverged", counts.diverged), ("pruned", counts.pruned), ("failed", counts.failed)]
         for (status, count) in byStatus {
-            registry.makeGauge(name: "depthfarm_trials", labels: [("status", status)],
-                               help: "Trials of the sweep by status; waiting: not finished and not running").set(Double(count))
+            gauge("trials", "", "Trials of the sweep by status; waiting: not finished and not running", [("status", status)]).set(Double(count))
         }
-        registry.makeGauge(name: "depthfarm_trials_per_second", help: "Trials finished per second over the last 30 seconds").set(trialsPerSecond)
-        registry.makeGauge(name: "depthfarm_workers_alive", help: "Workers connected to the coordinator").set(Double(workers.count))
+        gauge("trials_per_second", "", "Trials finished per second over the last 30 seconds").set(trialsPerSecond)
+        gauge("workers_alive", "", "Workers connected to the coordinator").set(Double(workers.count))
         for worker in workers {
-            registry.makeGauge(name: "depthfarm_worker_heartbeat_age_seconds", labels: [("worker", worker.name)],
-                               help: "Seconds since the worker was last heard from").set(Self.age(worker, now: now))
+            gauge("worker_heartbeat_age", "seconds", "Seconds since the worker was last heard from", [("worker", worker.name)])
+                .set(Self.age(worker, now: now))
         }
-        registry.makeGauge(name: "depthfarm_status_age_seconds", help: "Seconds since the coordinator made the snapshot these metrics come from")
-            .set(max(0, now - updated))
+        gauge("status_age", "seconds", "Seconds since the coordinator made the snapshot these metrics come from").set(max(0, now - updated))
         return registry.emitToString()
     }
 }

@@ -177,6 +177,9 @@ public final class Coordinator {
         let sincePublished = now - lastPublished
         guard force || sincePublished >= Self.refreshInterval
             || (state.counts.finished != publishedFinished && sincePublished >= Self.publishInterval) else { return }
+        // A snapshot claims no finished trial the folder does not hold yet (the live page reads the
+        // folder for its figures): results are committed in groups within 50 ms.
+        guard force || !store.hasUncommitted || sincePublished >= Self.refreshInterval * 2 else { return }
         let status = state.liveStatus(now: now, pid: getpid())
         live.publish(status)
         lastPublished = now
