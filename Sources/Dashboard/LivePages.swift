@@ -11,8 +11,8 @@ import TrialFarm
 public final class LivePages: Sendable {
     let folder: String
     let live: LiveStatusBox
-    /// The report's content as of this many finished trials.
-    private let cache = Mutex<(finished: Int, content: SweepReport.Content)?>(nil)
+    /// The report's content as of this many finished trials, when it was made and what that took.
+    private let cache = Mutex<(finished: Int, content: SweepReport.Content, made: ContinuousClock.Instant, cost: Duration)?>(nil)
 
     /// How often the page asks for news, and how long a `/status.json?since=N` waits for a
     /// revision after N before it answers anyway.
@@ -24,10 +24,16 @@ public final class LivePages: Sendable {
         self.live = live
     }
 
-    /// The report of the folder as of the latest snapshot's finished trials.
+    /// The report of the folder as of the latest snapshot's finished trials. Made again when more
+    /// have finished, but not sooner than 5 times as long as it took to make the last time (at
+    /// least 2 s): on a large sweep reading the folder takes a core for a while, and the
+    /// coordinator and the workers on this machine need it more.
     func content(_ status: LiveStatus?) -> SweepReport.Content {
         let finished = status?.counts.finished ?? -1
-        if let cached = cache.withLock({ $0 }), cached.finished == finished { return cached.content }
+        let now = ContinuousClock.now
+        if let cached = cache.withLock({ $0 }), cached.finished == finished || now - cached.made < max(.seconds(2), cached.cost * 5) {
+            return cached.content
+        }
         var options = SweepReport.Options(running: true)
         options.top = 10
         let content: SweepReport.Content
@@ -38,7 +44,7 @@ public final class LivePages: Sendable {
             content = SweepReport.Content(title: status?.sweep ?? "sweep", header: "<header><h1>\(HTML.escape(status?.sweep ?? "sweep"))</h1></header>\n",
                                           sections: "<p class=\"empty\">\(message)</p>\n")
         }
-        cache.withLock { $0 = (finished, content) }
+        cache.withLock { $0 = (finished, content, now, ContinuousClock.now - now) }
         return content
     }
 
