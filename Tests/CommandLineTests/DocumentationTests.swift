@@ -48,7 +48,7 @@ import TrainingCore
         let subcommands = help[list...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst().prefix { !$0.isEmpty }.compactMap { line in
             line.hasPrefix("  ") && !line.hasPrefix("   ") ? line.split(separator: " ").first.map(String.init) : nil
         }
-        #expect(subcommands.count == 9)
+        #expect(subcommands.count == 10)
         for command in subcommands {
             #expect(readme.contains("| `depthfarm \(command)"), "\(command)")
             let options = try runDepthFarm([command, "--help"]).standardOutput.matches(of: #/--[a-z][a-z0-9-]+/#).map { String($0.0) }
