@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
 import Synchronization
 import TrialFarm
 
@@ -17,6 +18,9 @@ public final class Dashboard: Sendable {
     public let url: String
     public let port: Int
     private let group: MultiThreadedEventLoopGroup
+    private let pages: LivePages
+    /// The service group running the server, and the task running that.
+    private let services: ServiceGroup
     private let server: Mutex<Task<Void, Never>?>
 
     /// The server could not start listening.
@@ -30,6 +34,7 @@ public final class Dashboard: Sendable {
     /// With a `token`, every request must carry it.
     public init(pages: LivePages, address: DashboardAddress, token: String?, logger: Logger) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.pages = pages
         let router = Router()
         if let token { router.add(middleware: TokenCheck<BasicRequestContext>(token: token)) }
         Self.addRoutes(to: router, pages: pages)
@@ -43,9 +48,12 @@ public final class Dashboard: Sendable {
                                   started.signal()
                               },
                               eventLoopGroupProvider: .shared(group), logger: quiet)
+        // No signals: the command's own handlers keep SIGINT and SIGTERM.
+        let services = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: quiet)
+        self.services = services
         let task = Task.detached {
             do {
-                try await app.runService(gracefulShutdownSignals: [])  // the command's own handlers keep SIGINT and SIGTERM
+                try await services.run()
             } catch {
                 let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
                 outcome.withLock { if $0 == nil { $0 = .failure(StartError(address: address, reason: reason)) } }
@@ -67,16 +75,22 @@ public final class Dashboard: Sendable {
         }
     }
 
-    /// Stops serving (open connections are closed) and waits for it, at most a few seconds.
+    /// Stops serving — requests under way are answered (a waiting `/status.json` at once), then
+    /// the connections close — and waits for it, at most a few seconds.
     public func stop() {
         guard let task = server.withLock({ current in defer { current = nil }; return current }) else { return }
-        task.cancel()
+        pages.close()
         let done = DispatchSemaphore(value: 0)
+        let services = services
         Task.detached {
+            await services.triggerGracefulShutdown()
             await task.value
             done.signal()
         }
-        _ = done.wait(timeout: .now() + 5)
+        if done.wait(timeout: .now() + 3) == .timedOut {
+            task.cancel()
+            _ = done.wait(timeout: .now() + 2)
+        }
         try? group.syncShutdownGracefully()
     }
 

@@ -14,6 +14,11 @@ public final class LivePages: Sendable {
     /// The report's content as of this many finished trials, when it was made and what that took.
     private let cache = Mutex<(finished: Int, content: SweepReport.Content, made: ContinuousClock.Instant, cost: Duration)?>(nil)
 
+    /// Set when the server stops: waiting requests answer at once.
+    private let closing = Mutex(false)
+
+    func close() { closing.withLock { $0 = true } }
+
     /// How often the page asks for news, and how long a `/status.json?since=N` waits for a
     /// revision after N before it answers anyway.
     static let pollMilliseconds = 2000
@@ -74,7 +79,7 @@ public final class LivePages: Sendable {
             let deadline = ContinuousClock.now + Self.longestWait
             while let status = live.latest, status.revision == since, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(100))
-                if Task.isCancelled { break }
+                if Task.isCancelled || closing.withLock({ $0 }) { break }
             }
         }
         return live.latest?.json()
