@@ -27,6 +27,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         // TensorBoard's event files are protocol buffers (Sources/Export/Protos, generated once).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Hummingbird's own transport and service runner, named for the event loop the live page
+        // runs on and to stop it gracefully.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // The numerics: matrices, RNN, tasks, BPTT, BPTD, optimizers, metrics, trainer.
@@ -54,6 +60,14 @@ let package = Package(
             dependencies: ["TrialFarm", "TrainingCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["Protos"]
         ),
+        // --dashboard: the report page of a running sweep, updating itself, with /status.json and
+        // Prometheus /metrics, served over HTTP (Hummingbird) on its own threads.
+        .target(name: "Dashboard", dependencies: ["TrialFarm", "SweepReport",
+                                                  .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "Prometheus", package: "swift-prometheus"),
+                                                  .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "depthfarm",
             dependencies: [
@@ -61,6 +75,7 @@ let package = Package(
                 "TrialFarm",
                 "SweepReport",
                 "Export",
+                "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,13 +90,14 @@ let package = Package(
         .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "TrialFarm", "TrainingCore"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "TrialFarm", "TrainingCore"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialFarm", "TrainingCore"]),
         // Helpers shared by the test targets: running processes, temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CommandLineTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "TestSupport"]),
         // Sweeps end to end: real coordinator and worker processes over real sockets, several
         // hosts in network namespaces (as root), faults injected; the launchers of cluster/ (Slurm,
         // ssh, Kubernetes manifests, systemd) run for real; the report in a real browser.
-        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport", "SweepReport", "Export",
+        .testTarget(name: "IntegrationTests", dependencies: ["depthfarm", "TrialFarm", "TrainingCore", "ZeroMQ", "TestSupport", "SweepReport", "Export", "Dashboard",
                                                              .product(name: "Yams", package: "Yams")]),
     ]
 )

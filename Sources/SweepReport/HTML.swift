@@ -1,6 +1,6 @@
 /// Text made safe for HTML and SVG (the report is also well-formed XML).
-enum HTML {
-    static func escape(_ text: String) -> String {
+public enum HTML {
+    public static func escape(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.count)
         for character in text {

@@ -28,6 +28,28 @@ public enum SweepReport {
 
     /// Writes the report of the sweep in `folder` to `destination`, atomically.
     public static func write(folder: String, to destination: String, options: Options = Options()) throws {
+        let page = document(try content(folder: folder, options: options))
+        let file = try BufferedFile(temporaryFor: destination)
+        file.write(page)
+        try file.commit(to: destination)
+    }
+
+    /// What a report shows, in pieces: the static page puts them together (`document`), the live
+    /// page (`--dashboard`) puts its trials table between the header and the sections.
+    public struct Content: Sendable {
+        /// The sweep's name.
+        public var title: String
+        /// The page's heading and the line under it (version, time, whether the sweep runs).
+        public var header: String
+        /// The overview with the leaderboard, and every figure.
+        public var sections: String
+        public init(title: String, header: String, sections: String) {
+            (self.title, self.header, self.sections) = (title, header, sections)
+        }
+    }
+
+    /// The report of the sweep in `folder` as its results stand now.
+    public static func content(folder: String, options: Options = Options()) throws -> Content {
         let plan = try ResultFolder.plan(folder)
         if let groupBy = options.groupBy {
             let names = TrialConfig.parameterNames.filter { $0 != "seed" }
@@ -37,34 +59,21 @@ public enum SweepReport {
         }
         let store = try ResultStore(folder: folder, plan: plan, readOnly: true)
         let data = try ReportData(store: store, groupBy: options.groupBy)
-        let page = html(data, counts: store.counts, decisions: store.decisions, seconds: store.elapsedSeconds,
-                        running: options.running ?? Journal.isInUse(folder: folder), options: options)
-        let file = try BufferedFile(temporaryFor: destination)
-        file.write(page)
-        try file.commit(to: destination)
+        return content(data, counts: store.counts, decisions: store.decisions, seconds: store.elapsedSeconds,
+                       running: options.running ?? Journal.isInUse(folder: folder), options: options)
     }
 
-    static func html(_ data: ReportData, counts: TrialCounts, decisions: [SearchDecision], seconds: Double, running: Bool, options: Options) -> String {
+    static func content(_ data: ReportData, counts: TrialCounts, decisions: [SearchDecision], seconds: Double, running: Bool, options: Options) -> Content {
         let plan = data.plan
         let state = running ? "running: partial results" : counts.pending > 0 ? "not finished (interrupted?): partial results" : "finished"
-        var page = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8"/>
-            <meta name="viewport" content="width=device-width, initial-scale=1"/>
-            <title>DepthFarm report: \(HTML.escape(plan.sweep.name))</title>
-            <style>\(style)</style>
-            </head>
-            <body>
+        let header = """
             <header>
             <h1>\(HTML.escape(plan.sweep.name))</h1>
             <p class="meta">DepthFarm \(HTML.escape(DepthFarmVersion.current)) report, \(HTML.escape(timestamp())) — sweep \(HTML.escape(state))</p>
             </header>
 
             """
-        page += overview(data, counts: counts, seconds: seconds, options: options)
-
+        var page = overview(data, counts: counts, seconds: seconds, options: options)
         var charts = ChartNumbering()
         page += search(data, decisions: decisions, charts: &charts)
         let selection = selection(data, options: options)
@@ -73,8 +82,27 @@ public enum SweepReport {
         page += probe(data, selection: selection, options: options, charts: &charts)
         page += crossLag(data, selection: selection, options: options, charts: &charts)
         page += bptdSection(data, selection: selection, charts: &charts, options: options)
-        page += "<footer>Made by <code>depthfarm report</code> from the output folder's journal and completed trials; the numbers are those of summary.csv and metrics.csv.</footer>\n</body>\n</html>\n"
-        return page
+        return Content(title: plan.sweep.name, header: header, sections: page)
+    }
+
+    /// A whole page: `content` in the report's frame, with `main` in place of header and sections
+    /// if given (the live page's), and a script at the end (the live page's only).
+    public static func document(_ content: Content, main: String? = nil, script: String? = nil) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <title>DepthFarm \(script == nil ? "report" : "live"): \(HTML.escape(content.title))</title>
+        <style>\(style)</style>
+        </head>
+        <body>
+        \(main ?? content.header + content.sections)<footer>Made by <code>depthfarm \(script == nil ? "report" : "--dashboard")</code> from the output folder's journal and completed trials; the numbers are those of summary.csv and metrics.csv.</footer>
+        \(script.map { "<script>\($0)</script>\n" } ?? "")</body>
+        </html>
+
+        """
     }
 
     /// The overview: counts, wall time, what varies, and the leaderboard.
@@ -289,6 +317,8 @@ public enum SweepReport {
         .legend { display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; font-size: 0.85rem; margin: 0.2rem 0 0.2rem 3rem; }
         .legend i { display: inline-block; width: 1.4em; border-top: 4px solid; vertical-align: middle; margin-right: 0.35em; }
         .legend.shared { margin: 0.3rem 0 0.6rem; font-size: 0.9rem; } .legend i.ramp { width: 8em; height: 0.7em; border: none; }
+        .live { background: #f4f8ff; border: 1px solid #c9d9f2; border-radius: 4px; padding: 0.4rem 0.8rem; } .live.ended { background: #f7f7f7; border-color: #ccc; }
+        tr.running td { background: #eef6ee; } tr.diverged td, tr.failed td { color: #a33; } tr.pending td, tr.assigned td { color: #777; }
         footer { margin-top: 2.5rem; color: #666; font-size: 0.85rem; }
         @media print { body { max-width: none; padding: 0; font-size: 11pt; } .charts { grid-template-columns: 1fr 1fr; } h2 { break-after: avoid; } }
 

@@ -68,6 +68,9 @@ extension Coordinator {
         var droppedWorkers: Set<[UInt8]> = []
         /// The best configurations so far, for the progress display.
         var standings: Standings
+        /// The trials finished last in this run, oldest first (at most `LiveStatus.recentFinished`),
+        /// for the live page's table of a large sweep.
+        var lastFinished: [Int] = []
 
         init(store: ResultStore, options: CoordinatorOptions, session: UInt64, logger: Logger, now: ContinuousClock.Instant) {
             self.store = store
@@ -397,6 +400,8 @@ extension Coordinator.State {
             standings.add(configuration: configuration, final: value)
         }
         trials[index].epochValues = []
+        lastFinished.append(index)
+        if lastFinished.count > 2 * LiveStatus.recentFinished { lastFinished.removeFirst(lastFinished.count - LiveStatus.recentFinished) }
     }
 
     /// The current attempt of a running trial is lost: the trial goes back to the queue, or fails

@@ -59,6 +59,19 @@ public final class Coordinator {
     public static let endpointFileName = "coordinator.endpoint"
     let console: Console
     var state: State
+    /// The latest view of the sweep, for a live page (`--dashboard`) to read on its own threads.
+    public let live = LiveStatusBox()
+    /// When a snapshot was last published to `live` (and how many trials had finished then), and
+    /// when `coordinator.status` was last written; whether writing it failed (said once).
+    var lastPublished = ContinuousClock.now, publishedFinished = -1
+    var lastStatusFile = ContinuousClock.now
+    var statusFileFailed = false
+    /// Snapshots are made at most this often while trials finish, and at least …
+    static let publishInterval = Duration.milliseconds(250)
+    /// … this often regardless (heartbeat ages, epochs of running trials); the status file is
+    /// written at most every `statusFileInterval`.
+    static let refreshInterval = Duration.seconds(1)
+    static let statusFileInterval = Duration.seconds(2)
 
     public init(store: ResultStore, options: CoordinatorOptions, console: Console, logger: Logger) throws {
         self.store = store
@@ -108,9 +121,12 @@ public final class Coordinator {
         let endpointFile = store.folder + "/" + Self.endpointFileName
         try FileSystem.writeAtomically(Endpoint.advertised(endpoint, host: WorkerOptions.hostName()) + "\n", to: endpointFile)
         defer { unlink(endpointFile) }
+        // What `depthfarm status` reads while this runs; gone when it ends.
+        defer { unlink(store.folder + "/" + LiveStatus.fileName) }
         var interrupted = false
         let wait = max(1, min(state.options.heartbeatMilliseconds / 4, 250))
         try state.refill()
+        publishLiveStatus(now: ContinuousClock.now, force: true)
         while !state.isComplete {
             if shouldStop() {
                 interrupted = true
@@ -139,17 +155,49 @@ public final class Coordinator {
             try state.housekeeping(now: now)
             if now - state.lastReport > .seconds(5) { state.report(now: now, refusals: zap?.takeRefusals()) }
             try sendOutbox()
+            publishLiveStatus(now: now)
             console.progress { console.isTerminal ? state.progressBlock(now: ContinuousClock.now) : state.plainProgressLine(now: ContinuousClock.now) }
         }
         try store.commit()
+        live.publish(state.liveStatus(now: ContinuousClock.now, pid: getpid()))
         state.report(now: ContinuousClock.now, refusals: zap?.takeRefusals())
         state.shutdownAll(reason: interrupted ? "the coordinator is stopping" : "the sweep is complete")
         try sendOutbox()
         store.removeSpool()  // the running attempts' rows, if any: they will run again
         console.clearProgress()
-        try store.compactRows()
+        do {
+            try store.compactRows()
+        } catch {
+            // The rows stay as they are (in finish order, every one whole): metrics.csv is then written as a copy.
+            state.logger.warning("could not put completed.csv in sweep order: \(error)")
+        }
         try ResultFiles.writeAll(store)
         return CoordinatorReport(counts: store.counts, interrupted: interrupted, rejected: state.rejected)
+    }
+
+    /// Hands a snapshot of the state to `live` — on the first call, when trials have finished
+    /// (at most every `publishInterval`) and every `refreshInterval` — and writes it to
+    /// `coordinator.status` every `statusFileInterval`. A status file that cannot be written is
+    /// said once and does not stop the sweep.
+    func publishLiveStatus(now: ContinuousClock.Instant, force: Bool = false) {
+        let sincePublished = now - lastPublished
+        guard force || sincePublished >= Self.refreshInterval
+            || (state.counts.finished != publishedFinished && sincePublished >= Self.publishInterval) else { return }
+        // A snapshot claims no finished trial the folder does not hold yet (the live page reads the
+        // folder for its figures): results are committed in groups within 50 ms.
+        guard force || !store.hasUncommitted || sincePublished >= Self.refreshInterval * 2 else { return }
+        let status = state.liveStatus(now: now, pid: getpid())
+        live.publish(status)
+        lastPublished = now
+        publishedFinished = state.counts.finished
+        guard force || now - lastStatusFile >= Self.statusFileInterval else { return }
+        lastStatusFile = now
+        do {
+            try status.write(folder: store.folder)
+        } catch {
+            if !statusFileFailed { state.logger.warning("\(error) (depthfarm status will not list the workers)") }
+            statusFileFailed = true
+        }
     }
 
     /// Sends what the state has queued; a worker that cannot be reached is dropped (which may

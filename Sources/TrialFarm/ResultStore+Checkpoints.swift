@@ -150,6 +150,7 @@ extension ResultStore {
     /// rows of epochs up to it become its rows, journaled at the next `commit`.
     public func completeFromCheckpoint(_ trial: Int, epoch: Int, entry: Journal.Entry) throws {
         abandonAttempt(trial)
+        detachMetrics()
         let (written, crc) = try copyCheckpointRows(trial, to: completed, at: completedLength, path: completedPath, throughEpoch: epoch)
         var entry = entry
         entry.rows = completedLength..<(completedLength + written)

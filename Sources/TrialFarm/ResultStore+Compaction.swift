@@ -53,10 +53,14 @@ extension ResultStore {
             length += rows.count
         }
         guard fsync(fd) == 0 else { throw SystemError("write", path: path, errno: errno) }
+        FileSystem.syncDirectory(folder)  // the rewrite's name survives a crash once journaled
         detachMetrics()
         try journal.append(["compacted\t\(length)"])
         guard rename(path, completedPath) == 0 else { throw SystemError("rename into", path: completedPath, errno: errno) }
         keep = true
+        // Read-only from here on, under both its names: a program saving over metrics.csv in
+        // place would otherwise change the durable rows (a run makes it writable again on opening).
+        _ = fchmod(fd, 0o444)
         FileSystem.syncDirectory(folder)
         close(completed)
         completed = fd

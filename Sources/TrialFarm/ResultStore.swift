@@ -180,6 +180,7 @@ public final class ResultStore: TrialRegistry {
                 contents = try journal.open(studyID: plan.studyID)
             }
             try Self.settleCompaction(folder, contents)
+            _ = chmod(completedPath, 0o644)  // read-only between runs (`compactRows`)
             completed = open(completedPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard completed >= 0 else { throw SystemError("write", path: completedPath, errno: errno) }
             completedLength = 0

@@ -12,7 +12,7 @@ struct CoordinatorCurveOptions: ParsableArguments {
                                valueName: "folder"))
     var authorizedKeys: String?
 
-    @Flag(help: "Allow listening beyond this machine without CURVE (anyone who can reach the port can join).")
+    @Flag(help: "Allow listening beyond this machine without CURVE (anyone who can reach the port can join), and --dashboard beyond it without --dashboard-token.")
     var insecure = false
 
     func validate() throws {

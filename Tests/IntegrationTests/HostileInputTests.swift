@@ -106,6 +106,23 @@ import ZeroMQ
         (["keygen", "../escape", "--out", "KEYS"], "use letters, digits, '-', '_' and '.' only"),
         (["worker", "--connect", "tcp://127.0.0.1:5555", "--name", "node\u{1B}[2J\r\nevil"],
          "--name must be printable, without control characters (got 'node\\x1b[2J\\x0d\\x0aevil')"),
+        (["run", "SWEEP", "--out", "OUT", "--dashboard", "70000"], "--dashboard 70000: the port must be a number in 0 … 65535 (got 70000)"),
+        (["run", "SWEEP", "--out", "OUT", "--dashboard", "localhost"], "--dashboard localhost: the port must be a number in 0 … 65535 (got 'localhost')"),
+        (["run", "SWEEP", "--out", "OUT", "--dashboard", "http://127.0.0.1:8080"], "--dashboard http://127.0.0.1:8080: expected [ADDRESS:]PORT"),
+        (["run", "SWEEP", "--out", "OUT", "--dashboard", "example.com:8080"], "'example.com' is not an IP address"),
+        (["run", "SWEEP", "--out", "OUT", "--dashboard", "::1:8080"], "--dashboard ::1:8080: an IPv6 address goes in brackets, e.g. [::1]:8080"),
+        (["run", "SWEEP", "--out", "OUT", "--dashboard", "0.0.0.0:8080"],
+         "--dashboard 0.0.0.0:8080: other machines could read this sweep's live page; add --dashboard-token FILE or --insecure"),
+        (["coordinator", "SWEEP", "--out", "OUT", "--bind", "tcp://127.0.0.1:0", "--dashboard", "[::]:0"],
+         "--dashboard [::]:0: other machines could read this sweep's live page; add --dashboard-token FILE or --insecure"),
+        (["run", "SWEEP", "--out", "OUT", "--dashboard-token", "KEYS/c.secret"], "--dashboard-token needs --dashboard"),
+        (["run", "SWEEP", "--out", "OUT", "--dashboard", "0.0.0.0:0", "--dashboard-token", "KEYS/missing"], "cannot read 'KEYS/missing': No such file or directory"),
+        (["run", "SWEEP", "--out", "OUT", "--dashboard", "0.0.0.0:0", "--dashboard-token", "KEYS/open.secret"],
+         "KEYS/open.secret: the token file is readable by others (chmod 600 it)"),
+        (["coordinator", "SWEEP", "--out", "OUT", "--bind", "tcp://127.0.0.1:0", "--dashboard", "0", "--dashboard-token", "KEYS/c.secret"],
+         "KEYS/c.secret: a token must be 16 to 1024 characters of letters, digits and - . _ ~"),
+        (["coordinator", "SWEEP", "--out", "OUT", "--bind", "tcp://127.0.0.1:0", "--dashboard", "0", "--dashboard-token", "KEYS"],
+         "KEYS: is not a regular file"),
     ]
 
     @Test("bad command lines: one line naming the argument; nothing on disk touched", arguments: badCommands)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import TrialFarm
 
 struct CoordinatorCommand: ParsableCommand {
@@ -28,8 +29,11 @@ struct CoordinatorCommand: ParsableCommand {
 
     @OptionGroup var log: LogOptions
 
+    @OptionGroup var live: DashboardOptions
+
     func validate() throws {
         try Endpoint.check(bind, option: "--bind")
+        _ = try live.checkExposure(insecure: curve.insecure)
     }
 
     func run() throws {
@@ -44,20 +48,25 @@ struct CoordinatorCommand: ParsableCommand {
         let console = Console()
         let plan = try farm.plan(sweep, notes: { console.line("note: \($0)") })
         let folder = out ?? plan.sweep.defaultFolder
+        let token = try live.token()
         var options = farm.coordinatorOptions(bind: bind)
         options.curve = try curve.load()
         let warning = try curve.checkExposure(of: bind)
         Interruption.install()
         let logger = log.logger("coordinator", console: console)
         if let warning { logger.warning("\(warning)") }
+        if let warning = try live.checkExposure(insecure: curve.insecure) { logger.warning("\(warning)") }
         let store = try farm.openStore(folder, plan: plan, console: console)
         let coordinator = try Coordinator(store: store, options: options, console: console, logger: logger)
         let security = options.curve.map { "CURVE, \($0.authorized.count) authorized worker key\($0.authorized.count == 1 ? "" : "s")" } ?? "no encryption"
         let complete = store.plan.trials.indices.filter { store.isComplete($0) }.count
         console.line("sweep \(plan.sweep.name): \(SweepSummary.size(plan))" + (complete > 0 ? ", \(complete) already complete" : "")
                      + "; listening on \(coordinator.endpoint) (\(security)); results in \(folder)/")
+        let dashboard = try live.start(folder: folder, live: coordinator.live, token: token, console: console, logger: logger)
+        defer { dashboard?.stop() }
         let start = ContinuousClock.now
         let report = try coordinator.run(shouldStop: { Interruption.requested })
+        dashboard?.stop()
         printEnd(report, folder: folder, since: start, console: console)
         throw exitStatus(report, reportWritten: writeReport(farm, folder: folder, console: console))
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import Foundation
 import TrialFarm
 
@@ -32,8 +33,14 @@ struct Run: ParsableCommand {
 
     @OptionGroup var log: LogOptions
 
+    @OptionGroup var live: DashboardOptions
+
+    @Flag(help: "Allow --dashboard on an address other machines can reach without --dashboard-token (prints a warning).")
+    var insecure = false
+
     func validate() throws {
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be in 1 … 1024 (got \(workers))") }
+        _ = try live.checkExposure(insecure: insecure)
     }
 
     func run() throws {
@@ -48,13 +55,16 @@ struct Run: ParsableCommand {
         let console = Console()
         let plan = try farm.plan(sweep, notes: { console.line("note: \($0)") })
         let folder = out ?? plan.sweep.defaultFolder
+        let token = try live.token()
         Interruption.install()
         let store = try farm.openStore(folder, plan: plan, console: console)
         // A Unix socket: local only, and cheaper than TCP over loopback.
         let socket = "\(FileManager.default.temporaryDirectory.path)/depthfarm-\(getpid()).sock"
         defer { unlink(socket) }
+        let logger = log.logger("coordinator", console: console)
+        if let warning = try live.checkExposure(insecure: insecure) { logger.warning("\(warning)") }
         let coordinator = try Coordinator(store: store, options: farm.coordinatorOptions(bind: "ipc://" + socket), console: console,
-                                          logger: log.logger("coordinator", console: console))
+                                          logger: logger)
         let complete = store.plan.trials.indices.filter { store.isComplete($0) }.count
         let remaining = SweepPlan.trialCount(plan.sweep) - complete
         let started = min(workers, max(remaining, 1))
@@ -65,8 +75,19 @@ struct Run: ParsableCommand {
                                arguments: ["worker", "--connect", coordinator.endpoint, "--processes", "1", "--patience", "30",
                                            "--log-level", "error"])
             : nil
+        // After the workers start, so that they do not inherit its socket (NIO's are not close-on-exec).
+        let dashboard: Dashboard?
+        do {
+            dashboard = try live.start(folder: folder, live: coordinator.live, token: token, console: console, logger: logger)
+        } catch {
+            local?.signal(SIGTERM)
+            local?.wait(timeout: 5)
+            throw error
+        }
+        defer { dashboard?.stop() }
         let start = ContinuousClock.now
         let report = try coordinator.run(shouldStop: { Interruption.requested })
+        dashboard?.stop()
         local?.wait(timeout: 10)
         printEnd(report, folder: folder, since: start, console: console)
         throw exitStatus(report, reportWritten: writeReport(farm, folder: folder, console: console))

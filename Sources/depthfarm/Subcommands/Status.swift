@@ -27,6 +27,9 @@ struct Status: ParsableCommand {
         let store = try ResultStore(folder: folder, plan: plan, readOnly: true, acceptDamage: true)
         let running = Journal.isInUse(folder: folder)
         for line in try SweepStatus.lines(store, running: running, top: top) { print(line) }
+        if let live = SweepStatus.liveStatus(folder: folder, running: running) {
+            for line in SweepStatus.liveLines(live, now: LiveStatus.now()) { print(line) }
+        }
         let damaged = store.damage.count { !$0.superseded }
         if damaged > 0 { print("\(damaged) damaged record\(damaged == 1 ? "" : "s"): `depthfarm verify \(folder)` lists them; running the sweep again re-runs their trials") }
     }
