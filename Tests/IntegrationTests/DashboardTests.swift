@@ -20,8 +20,6 @@ import TrialFarm
           hidden: {values: [4, 8]}
         """
 
-    static let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
-
     /// An HTTP GET with curl: the status code and the body.
     static func get(_ url: String, headers: [String] = []) throws -> (status: Int, body: String) {
         let result = try run("/usr/bin/curl", ["-s", "--max-time", "20", "-o", "-", "-w", "\n%{http_code}"] + headers.flatMap { ["-H", $0] } + [url])
@@ -68,7 +66,7 @@ import TrialFarm
         let before = try #require(try Self.status(url))
         #expect(before.counts.finished < 2)
         // Virtual time stands still while a request is out: the page's long polls let the sweep go on for real.
-        let dom = try run("/usr/bin/timeout", ["120", ReportTests.chromium] + Self.flags + ["--virtual-time-budget=40000", "--dump-dom", url])
+        let dom = try run("/usr/bin/timeout", ["120", ReportTests.chromium] + ReportTests.chromiumFlags + ["--virtual-time-budget=40000", "--dump-dom", url])
         #expect(dom.status == 0 && dom.standardOutput.contains("</html>"), "\(dom.standardError.suffix(2000))")
         for problem in ["Uncaught", "Failed to load resource", "net::ERR_"] {
             #expect(!dom.standardError.contains(problem), "\(dom.standardError.suffix(2000))")
@@ -201,7 +199,7 @@ import TrialFarm
         #expect(waitUntil(timeout: 60) { (((try? Self.status(url)) ?? nil)?.counts.finished ?? 0) >= 6 })
         let screenshot = "/tmp/depthfarm-live-page.png"
         try? FileManager.default.removeItem(atPath: screenshot)
-        let shot = try run("/usr/bin/timeout", ["120", ReportTests.chromium] + Self.flags
+        let shot = try run("/usr/bin/timeout", ["120", ReportTests.chromium] + ReportTests.chromiumFlags
                            + ["--window-size=1320,5200", "--virtual-time-budget=3000", "--screenshot=" + screenshot, url])
         #expect(shot.status == 0, "\(shot.standardError.suffix(2000))")
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))

@@ -9,6 +9,8 @@ import TrialFarm
 @Suite struct ReportTests {
     /// Chromium, where Debian puts it.
     static let chromium = "/usr/bin/chromium"
+    /// Headless Chromium as root, its errors on standard error (the tests look for them).
+    static let chromiumFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
 
     /// The small sweep, run into `folder/out` with `--report`.
     static func finishedSweep(_ folder: TemporaryFolder) throws -> (sweep: String, out: String, result: ProcessResult) {
@@ -67,7 +69,7 @@ import TrialFarm
         let html = try String(contentsOfFile: report, encoding: .utf8)
         // Self-contained: nothing to fetch.
         #expect(!html.contains("src=") && !html.contains("href=") && !html.contains("<script") && !html.contains("@import"))
-        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
+        let flags = Self.chromiumFlags
         let dom = try run("/usr/bin/timeout", ["120", Self.chromium] + flags + ["--dump-dom", "file://" + report])
         #expect(dom.status == 0 && dom.standardOutput.contains("</html>"), "\(dom.standardError.suffix(2000))")
         for problem in ["CONSOLE", "Uncaught", "Failed to load resource", "net::ERR_"] {
@@ -205,7 +207,7 @@ import TrialFarm
         #expect(html.contains("95% intervals clipped to [0, 1].") && html.contains("95% intervals clipped to [−1, 1]."))
 
         if FileManager.default.isExecutableFile(atPath: Self.chromium) {
-            let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
+            let flags = Self.chromiumFlags
             let dom = try run("/usr/bin/timeout", ["120", Self.chromium] + flags + ["--dump-dom", "file://" + report])
             #expect(dom.status == 0 && dom.standardOutput.contains("</html>"), "\(dom.standardError.suffix(2000))")
             for problem in ["CONSOLE", "Uncaught", "Failed to load resource", "net::ERR_"] {
