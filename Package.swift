@@ -83,8 +83,10 @@ let package = Package(
         ),
         // Counts heap allocations per thread, to prove the training loop makes none per window.
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        // The training-core benchmarks behind scripts/bench.
-        .executableTarget(name: "depthfarm-bench", dependencies: ["TrainingCore"], path: "Benchmarks/DepthFarmBench"),
+        // The training-core benchmarks behind scripts/bench, built for the core's CPU so that its
+        // register-resident FMA reference loop uses the same instructions as the kernels.
+        .executableTarget(name: "depthfarm-bench", dependencies: ["TrainingCore"], path: "Benchmarks/DepthFarmBench",
+                          swiftSettings: coreSettings),
         .testTarget(name: "TrainingCoreTests", dependencies: ["TrainingCore", "AllocationCounter"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TrialFarmTests", dependencies: ["TrialFarm", "TrainingCore", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),

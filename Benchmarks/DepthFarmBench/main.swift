@@ -2,7 +2,7 @@ import Foundation
 import TrainingCore
 
 // The benchmark harness behind scripts/bench. `depthfarm-bench core [--repeat N] [--scale S]`
-// times the training core in this process; the end-to-end benchmarks are in scripts/bench.
+// times the training core in this process, `fma` the core's FMA rate (the reference for both); the end-to-end benchmarks are in scripts/bench.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, _ fallback: Double, in arguments: [String] = arguments) -> Double {
@@ -33,12 +33,16 @@ case "core":
     }
     print(lines.joined(separator: ",\n"))
     print("}")
+case "fma":
+    let runs = (0..<repeats).map { _ in FMABenchmark.measure() }
+    print("{\"fma_gflops\": \(median(runs)), \"runs\": [\(runs.map { String($0) }.joined(separator: ", "))]}")
+    FileHandle.standardError.write(Data("register-resident FMA loop: \(Int(median(runs).rounded())) GFLOP/s\n".utf8))
 case "kernels":
     for shape in KernelBenchmark.shapes {
         let runs = (0..<repeats).map { _ in KernelBenchmark.measure(shape) }
         print("\(shape.name): \(Int(median(runs).rounded())) GFLOP/s")
     }
 default:
-    FileHandle.standardError.write(Data("usage: depthfarm-bench core|kernels [--repeat N] [--scale S] [--only NAME]\n".utf8))
+    FileHandle.standardError.write(Data("usage: depthfarm-bench core|kernels|fma [--repeat N] [--scale S] [--only NAME]\n".utf8))
     exit(2)
 }

@@ -213,9 +213,13 @@ public enum Kernels {
     }
 
     /// C (m×n) += A · Bᵀ with A stored m×k and B stored n×k: every entry a dot product along k,
-    /// which must be a multiple of the vector width. Blocks of 2 rows × 4 columns of C (or 4 rows
-    /// × 1 column when C has fewer than 4 columns), each entry a vector of partial sums over the
-    /// lanes, summed at the end.
+    /// which must be a multiple of the vector width. Each entry is a vector of partial sums over
+    /// the lanes (lane l accumulating the terms p ≡ l mod width, in order of p), summed at the end
+    /// by `T.sum` and then added to C — whatever block computes it, so every blocking below gives
+    /// the same bits. Blocks of 4 rows × 3 columns (12 accumulators, 7 loads per 12 fused
+    /// multiply-adds; the 4 rows of A stay in L1 while B streams past them); with fewer than 4
+    /// rows or 8 columns 2 × 4 (which wastes less of a small C on repeated rows and columns), with
+    /// fewer than 3 columns 4 × 1.
     @inlinable
     public static func accumulateTransposedB<T: Scalar>(
         _ m: Int, _ n: Int, _ k: Int,
@@ -225,7 +229,7 @@ public enum Kernels {
     ) {
         precondition(k % width(T.self) == 0, "inner dimension \(k) is not a multiple of the vector width")
         guard m > 0 && n > 0 else { return }
-        if n < 4 {
+        if n < 3 {
             for j in 0..<n {
                 var i = 0
                 while i < m {
@@ -235,15 +239,75 @@ public enum Kernels {
             }
             return
         }
+        if m < 4 || n < 8 {
+            var i = 0
+            while i < m {
+                var j = 0
+                while j < n {
+                    dotBlock2x4(i, j, m, n, k, a, lda, b, ldb, c, ldc)
+                    j += 4
+                }
+                i += 2
+            }
+            return
+        }
         var i = 0
         while i < m {
             var j = 0
             while j < n {
-                dotBlock2x4(i, j, m, n, k, a, lda, b, ldb, c, ldc)
-                j += 4
+                dotBlock4x3(i, j, m, n, k, a, lda, b, ldb, c, ldc)
+                j += 3
             }
-            i += 2
+            i += 4
         }
+    }
+
+    /// C[i … i+3, j … j+2] += rows of A · rows of B (clamped to m, n).
+    @inlinable @inline(__always)
+    static func dotBlock4x3<T: Scalar>(
+        _ i: Int, _ j: Int, _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<T>, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int, _ c: UnsafeMutablePointer<T>, _ ldc: Int
+    ) {
+        let w = width(T.self)
+        let rows = min(4, m - i), columns = min(3, n - j)
+        let a0 = a + i * lda, a1 = a + min(i + 1, m - 1) * lda, a2 = a + min(i + 2, m - 1) * lda, a3 = a + min(i + 3, m - 1) * lda
+        let b0 = b + j * ldb, b1 = b + min(j + 1, n - 1) * ldb, b2 = b + min(j + 2, n - 1) * ldb
+        var x00 = T.Vector(), x01 = T.Vector(), x02 = T.Vector()
+        var x10 = T.Vector(), x11 = T.Vector(), x12 = T.Vector()
+        var x20 = T.Vector(), x21 = T.Vector(), x22 = T.Vector()
+        var x30 = T.Vector(), x31 = T.Vector(), x32 = T.Vector()
+        var p = 0
+        while p < k {
+            let v0: T.Vector = load(b0 + p), v1: T.Vector = load(b1 + p), v2: T.Vector = load(b2 + p)
+            var u: T.Vector = load(a0 + p)
+            x00.addProduct(u, v0); x01.addProduct(u, v1); x02.addProduct(u, v2)
+            u = load(a1 + p)
+            x10.addProduct(u, v0); x11.addProduct(u, v1); x12.addProduct(u, v2)
+            u = load(a2 + p)
+            x20.addProduct(u, v0); x21.addProduct(u, v1); x22.addProduct(u, v2)
+            u = load(a3 + p)
+            x30.addProduct(u, v0); x31.addProduct(u, v1); x32.addProduct(u, v2)
+            p += w
+        }
+        var row = c + i * ldc + j
+        row[0] += T.sum(x00)
+        if columns > 1 { row[1] += T.sum(x01) }
+        if columns > 2 { row[2] += T.sum(x02) }
+        guard rows > 1 else { return }
+        row += ldc
+        row[0] += T.sum(x10)
+        if columns > 1 { row[1] += T.sum(x11) }
+        if columns > 2 { row[2] += T.sum(x12) }
+        guard rows > 2 else { return }
+        row += ldc
+        row[0] += T.sum(x20)
+        if columns > 1 { row[1] += T.sum(x21) }
+        if columns > 2 { row[2] += T.sum(x22) }
+        guard rows > 3 else { return }
+        row += ldc
+        row[0] += T.sum(x30)
+        if columns > 1 { row[1] += T.sum(x31) }
+        if columns > 2 { row[2] += T.sum(x32) }
     }
 
     /// C[i … i+1, j … j+3] += rows of A · rows of B (clamped to m, n).
