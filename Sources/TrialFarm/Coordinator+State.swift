@@ -136,6 +136,8 @@ extension Coordinator {
         var name: String { "\(host)/\(pid)" }
     }
 
+    /// Trials taken from the scheduler ahead of the workers asking for them, at most.
+    static let readyAhead = 10_000
     /// Workers the coordinator keeps track of at most; more greetings are dropped.
     static let maximumWorkers = 10_000
     /// Trials a worker may hold: one running and one waiting (workers ask for the second only
@@ -431,11 +433,13 @@ extension Coordinator.State {
         }
     }
 
-    /// Takes what the scheduler hands out into `ready`. Trials the journal already records as
-    /// complete (a resumed sweep) are not run again: the scheduler is told their results at once,
-    /// in index order, which is how its state is rebuilt (see `Scheduler`).
+    /// Takes what the scheduler hands out into `ready`, up to `Coordinator.readyAhead` trials
+    /// (more come as these are handed out: a million-trial grid does not queue every trial before
+    /// the first runs). Trials the journal already records as complete (a resumed sweep) are not
+    /// run again: the scheduler is told their results at once, in index order, which is how its
+    /// state is rebuilt (see `Scheduler`).
     mutating func refill() throws {
-        while let index = scheduler.next(store) {
+        while ready.count < Coordinator.readyAhead, let index = scheduler.next(store) {
             if trials.count < plan.trials.count {
                 counts.pending += plan.trials.count - trials.count
                 trials.append(contentsOf: repeatElement(Coordinator.TrialState(), count: plan.trials.count - trials.count))

@@ -89,13 +89,33 @@ extension SweepPlan {
         case .grid:
             // Early stopping decides what the trials come to: it is part of the study.
             let early = sweep.earlyTerminate == nil ? "" : "\n" + sweep.searchText
-            return (SHA256.hex((trials.map(\.id).sorted().map(hex).joined(separator: "\n") + early).utf8),
-                    SHA256.hex((configurationIDs.sorted().map(hex).joined(separator: "\n") + early).utf8))
+            return (hexLines(trials.map(\.id), then: early), hexLines(configurationIDs, then: early))
         case .random:
-            return (SHA256.hex(trials.map(\.id).sorted().map(hex).joined(separator: "\n").utf8), searchHash)
+            return (hexLines(trials.map(\.id), then: ""), searchHash)
         case .bayes, .race:
             let exact = sweep.searchText + "\nseeds: \(sweep.seeds)\nsamples: \(sweep.samples)"
             return (SHA256.hex(exact.utf8), searchHash)
         }
+    }
+
+    /// The SHA-256 (hex) of `ids` sorted, each as 16 hex digits, one a line (no newline after the
+    /// last), followed by `suffix`: hashed as it is written, a few kilobytes at a time, rather
+    /// than joined into one string (a million ids made 17 MB of short strings first).
+    static func hexLines(_ ids: [UInt64], then suffix: String) -> String {
+        var hasher = SHA256()
+        var text: [UInt8] = []
+        text.reserveCapacity(17 * 256)
+        let digits = Array("0123456789abcdef".utf8)
+        for (number, id) in ids.sorted().enumerated() {
+            if number > 0 { text.append(UInt8(ascii: "\n")) }
+            for shift in stride(from: 60, through: 0, by: -4) { text.append(digits[Int(id >> UInt64(shift) & 0xf)]) }
+            if text.count >= 16 * 256 {
+                hasher.update(text)
+                text.removeAll(keepingCapacity: true)
+            }
+        }
+        hasher.update(text)
+        hasher.update(suffix.utf8)
+        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 }

@@ -36,10 +36,11 @@ struct TrainingThread {
         guard let socket = try? Socket(context, .pair) else { return }
         try? socket.setLinger(milliseconds: 0)
         guard (try? socket.connect(endpoint)) != nil else { return }
+        var configurations = ConfigurationCache()
         while true {
             // The worker is gone (context terminated) or said so.
             guard let (frames, _) = try? socket.receive(wait: true), let assignment = Self.assignment(frames) else { return }
-            let result = train(assignment, socket: socket)
+            let result = train(assignment, socket: socket, configurations: &configurations)
             if let result, !cancellation.isCancelled(assignment.generation) { _ = try? socket.send(result.encode(), wait: true) }
             _ = try? socket.send(WireMessage.ready.encode(), wait: true)
         }
@@ -57,13 +58,13 @@ struct TrainingThread {
     }
 
     /// Runs one assignment; returns its DONE or FAILED message (nil when cancelled).
-    func train(_ assignment: Assignment, socket: Socket) -> WireMessage? {
+    func train(_ assignment: Assignment, socket: Socket, configurations: inout ConfigurationCache) -> WireMessage? {
         let (trial, attempt, generation) = (assignment.trial, assignment.attempt, assignment.generation)
         let prepared: Trial
         var checkpoint: TrialCheckpoint?
         do {
-            let config = try TrialConfig(flatJSON: assignment.configuration)
-            guard SweepPlan.id(config.canonicalJSON()) == trial else {
+            let (config, canonical) = try configurations.read(assignment.configuration)
+            guard SweepPlan.id(canonical) == trial else {
                 return .failed(trial: trial, attempt: attempt, error: "the configuration does not hash to the trial id")
             }
             prepared = try Trial(config)
@@ -125,5 +126,42 @@ extension TrainingThread {
     static func sleep(_ duration: Duration, unless interrupted: () -> Bool) {
         let end = ContinuousClock.now + duration
         while ContinuousClock.now < end && !interrupted() { usleep(10_000) }
+    }
+}
+
+extension TrainingThread {
+    /// The last configuration read, cut around its seed. A sweep's trials come configuration by
+    /// configuration and differ only in their seed, so most ASSIGNs carry the last text with
+    /// another seed: matched around the seed, it is not read and written again (reading the JSON
+    /// and writing its canonical form were 60% of this thread's time on trivial trials).
+    struct ConfigurationCache {
+        private var beforeSeed: [UInt8] = [], afterSeed: [UInt8] = []
+        private var config: TrialConfig?
+
+        /// The configuration `text` holds, and its canonical JSON (which must hash to the trial id).
+        mutating func read(_ text: String) throws -> (config: TrialConfig, canonical: String) {
+            if let config, let seed = seed(in: text) {
+                // The text is the cached canonical form with this seed: canonical itself.
+                var seeded = config
+                seeded.seed = seed
+                return (seeded, text)
+            }
+            let read = try TrialConfig(flatJSON: text)
+            let parts = read.canonicalJSONParts()
+            (beforeSeed, afterSeed, config) = (Array(parts.beforeSeed.utf8), Array(parts.afterSeed.utf8), read)
+            return (read, parts.beforeSeed + String(read.seed) + parts.afterSeed)
+        }
+
+        /// The seed of `text` if it is the cached text around a seed written as canonical JSON
+        /// writes it (decimal digits, no leading zero).
+        private func seed(in text: String) -> UInt64? {
+            let bytes = text.utf8
+            guard bytes.count > beforeSeed.count + afterSeed.count, bytes.starts(with: beforeSeed),
+                  bytes.suffix(afterSeed.count).elementsEqual(afterSeed) else { return nil }
+            let digits = bytes.dropFirst(beforeSeed.count).dropLast(afterSeed.count)
+            guard digits.count <= 20, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                  digits.count == 1 || digits.first != UInt8(ascii: "0") else { return nil }
+            return UInt64(String(decoding: digits, as: UTF8.self))
+        }
     }
 }

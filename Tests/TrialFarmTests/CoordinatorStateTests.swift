@@ -84,6 +84,25 @@ import TrainingCore
         }
     }
 
+    @Test("a large plan is taken from the scheduler a bounded number of trials ahead, not whole before the first runs")
+    func refillIsBounded() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("coordinator-refill-\(UUID())").path
+        defer { try? FileSystem.remove(folder) }
+        let plan = try SweepPlan(try Sweep.parse("seeds: {count: 25000}\nparameters:\n  epochs: {value: 0}\n", source: "s.yaml"))
+        let store = try ResultStore(folder: folder, plan: plan)
+        var state = Coordinator.State(store: store, options: CoordinatorOptions(bind: "inproc://unused"), session: 1,
+                                      logger: Logger(label: "test"), now: ContinuousClock.now)
+        try state.refill()
+        #expect(state.ready.count == Coordinator.readyAhead && !state.scheduler.isExhausted)
+        // As trials are handed out, more are taken, in order, until the plan is exhausted.
+        var taken: [Int] = []
+        while let index = state.ready.pop() {
+            taken.append(index)
+            try state.refill()
+        }
+        #expect(taken == Array(0..<25000) && state.scheduler.isExhausted)
+    }
+
     @Test("HELLO is welcomed with the session; READY is answered with the first trial, attempt 1")
     func handshake() throws {
         let f = try Fixture()

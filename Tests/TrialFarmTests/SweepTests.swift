@@ -76,6 +76,44 @@ import TrainingCore
         #expect(SHA256.hex(message.utf8) == digest)
     }
 
+    @Test("SHA-256 fed in pieces, split anywhere (and a copied state fed on), gives the digest of the whole")
+    func sha256Pieces() {
+        let message = Array(Self.nistVectors[2].0.utf8) + Array(repeating: UInt8(ascii: "x"), count: 150)
+        for split in 0...message.count {
+            var hasher = SHA256()
+            hasher.update(message[..<split])
+            var copy = hasher
+            copy.update(message[split...])
+            #expect(copy.finalize() == SHA256.digest(message), "split at \(split)")
+            // The state copied from is not changed by what its copy was fed.
+            hasher.update(message[split...])
+            #expect(hasher.finalize() == SHA256.digest(message))
+        }
+        // A sequence without contiguous storage, and the empty message's digest from no update at all.
+        #expect(SHA256.digest(message.lazy.map { $0 }) == SHA256.digest(message))
+        #expect(SHA256().finalize() == SHA256.digest([UInt8]()))
+    }
+
+    @Test("the sweep's identity hashes its sorted ids, written as it hashes, exactly as joined into one text")
+    func identityHashStreams() {
+        var random = SystemRandomNumberGenerator()
+        let ids = (0..<1000).map { _ in random.next() as UInt64 }
+        for suffix in ["", "\nmethod: grid"] {
+            let joined = ids.sorted().map(SweepPlan.hex).joined(separator: "\n") + suffix
+            #expect(SweepPlan.hexLines(ids, then: suffix) == SHA256.hex(joined.utf8))
+        }
+        #expect(SweepPlan.hexLines([], then: "") == SHA256.hex("".utf8))
+    }
+
+    @Test("a plan's trial ids (the text before the seed hashed once per configuration) are the hashes of the whole canonical text")
+    func trialIDsHashWholeText() throws {
+        let plan = try SweepPlan(try Sweep.parse("seeds: {count: 300}\nparameters:\n  hidden: {values: [4, 8]}\n", source: "s.yaml"))
+        #expect(plan.trials.count == 600)
+        for trial in plan.trials {
+            #expect(trial.id == SweepPlan.id(plan.config(of: trial).canonicalJSON()))
+        }
+    }
+
     static let random = """
         method: random
         samples: 20

@@ -205,3 +205,28 @@ import TrainingCore
         #expect(log.all.filter { $0.contains("waiting for a coordinator") }.count == 3)
     }
 }
+
+/// The training thread's cache of the last configuration read (ASSIGNs that differ only in their seed).
+@Suite struct ConfigurationCacheTests {
+    @Test("configurations that differ only in their seed are read from the cache as the full reader reads them; any other text is read afresh")
+    func readsAsTheReaderDoes() throws {
+        var cache = TrainingThread.ConfigurationCache()
+        var other = TrialConfig()
+        other.hidden = 8
+        let texts = [0, 1, 10, 12345, UInt64.max].map { seed in
+            var config = TrialConfig()
+            config.seed = seed
+            return config.canonicalJSON()
+        } + [other.canonicalJSON(), TrialConfig().canonicalJSON()]
+        for text in texts {
+            let (config, canonical) = try cache.read(text)
+            #expect(config == (try TrialConfig(flatJSON: text)))
+            #expect(canonical == text && canonical == config.canonicalJSON())
+        }
+        // A seed written otherwise than canonically is read, and its canonical form differs (the trial id check then fails).
+        let padded = TrialConfig().canonicalJSON().replacingOccurrences(of: "\"seed\":0", with: "\"seed\":007")
+        let (config, canonical) = try cache.read(padded)
+        #expect(config.seed == 7 && canonical != padded)
+        #expect(throws: (any Error).self) { try cache.read(padded.replacingOccurrences(of: "\"seed\":007", with: "\"seed\":x")) }
+    }
+}

@@ -9,6 +9,7 @@ import csv
 import datetime
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -154,6 +155,51 @@ def coordinator_throughput(repeat, scratch, trials):
     return rates, first
 
 
+def load_generator(scratch, peers, trials):
+    """A standalone coordinator of `trials` trivial trials under `depthfarm loadgen --peers N`
+    (simulated workers, each its own connection): the load generator's counts (peers welcomed,
+    declared dead, trials doubled), the trials lost (planned but not completed), trials/s from
+    trials.csv, and the coordinator's peak RSS (MB)."""
+    sweep = trivial_sweep(scratch, trials)
+    out = os.path.join(scratch, "load")
+    port = 20000 + os.getpid() % 20000
+    endpoint = f"tcp://127.0.0.1:{port}"
+    coordinator = measured([DEPTHFARM, "coordinator", sweep, "--out", out, "--bind", endpoint])
+    time.sleep(1)
+    line = subprocess.run([DEPTHFARM, "loadgen", "--connect", endpoint, "--peers", str(peers)],
+                          stdout=subprocess.PIPE, text=True).stdout.strip()
+    peak = finish(coordinator, "the load-generator coordinator")
+    start, end, count = trial_times(out)
+    shutil.rmtree(out)
+    number = lambda pattern: int(re.search(pattern, line).group(1)) if re.search(pattern, line) else -1
+    figures = {"connections held": number(r"welcomed (\d+)"), "peers declared dead": number(r"declared dead (\d+)"),
+               "trials lost or doubled": (trials - count) + max(number(r"(\d+) doubled"), 0),
+               "trials/s": count / (end - start), "coordinator peak RSS (MB)": peak}
+    log(f"  {peers} peers: {line}; coordinator {peak:.1f} MB")
+    return figures
+
+
+def first_trial_million(scratch):
+    """Seconds from `depthfarm run` of a 1,000,000-trial trivial sweep to its first trial's start
+    (the run is stopped then)."""
+    sweep = trivial_sweep(scratch, 1_000_000)
+    out = os.path.join(scratch, "million")
+    launched = time.time()
+    process = subprocess.Popen([DEPTHFARM, "run", sweep, "--out", out, "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = os.path.join(out, "journal.log")
+    while process.poll() is None:
+        if os.path.exists(journal) and "\ndone\t" in open(journal).read():
+            break
+        time.sleep(0.02)
+    process.send_signal(2)
+    process.wait()
+    with open(journal) as file:
+        started = min(float(line.split("\t")[17]) for line in file if line.startswith("done\t"))
+    shutil.rmtree(out)
+    log(f"  1,000,000 trials: first trial after {started - launched:.2f} s")
+    return started - launched
+
+
 def memory(scratch, trials):
     """Peak RSS (MB) of a standalone coordinator through a sweep of `trials` trivial trials, and of
     one of its two single-process workers."""
@@ -211,6 +257,9 @@ def main():
         rates, first = coordinator_throughput(min(repeat, 3), scratch, 2_000 if args.quick else 20_000)
         figures["coordinator trials/s"] = statistics.median(rates)
         figures["time to first trial (ms)"] = statistics.median(first) * 1000
+        for name, value in load_generator(scratch, 100 if args.quick else 1000, 20_000 if args.quick else 100_000).items():
+            figures[f"load generator, {100 if args.quick else 1000} peers: {name}"] = value
+        figures["time to first trial, 1,000,000 trials (s)"] = first_trial_million(scratch)
         coordinator_peak, worker_peak = memory(scratch, 10_000 if args.quick else args.trials)
         figures["coordinator peak RSS (MB)"] = coordinator_peak
         figures["worker peak RSS (MB)"] = worker_peak
