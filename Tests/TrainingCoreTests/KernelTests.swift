@@ -57,6 +57,76 @@ import Testing
         }
     }
 
+    /// The order of operations every product promises, written as plain loops: C (+)= A·B and
+    /// Aᵀ·B are, per entry, one chain of fused multiply-adds over p in order (from C or 0);
+    /// C += A·Bᵀ gives each entry one partial sum per vector lane (lane l takes the terms
+    /// p ≡ l mod width, in order), summed by `T.sum`, then added to C. A blocking or a wider
+    /// path is only allowed if it gives exactly these bits (issue 18's rule: a trial's numbers
+    /// must not depend on how the kernel is blocked or on the host's vector width).
+    /// Bit for bit (the values are finite: equal and of the same sign).
+    static func identical<T: Scalar>(_ x: [T], _ y: [T]) -> Bool {
+        x.count == y.count && zip(x, y).allSatisfy { $0 == $1 && $0.sign == $1.sign }
+    }
+
+    func checkExactOrder<T: Scalar>(_: T.Type) {
+        let w = T.Vector.scalarCount
+        var failures = 0
+        for m in [1, 2, 3, 4, 5, 6, 7, 9, 12, 13, 32] {
+            for n in [1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 32] {
+                for k in [w, 3 * w, 7 * w] {
+                    let a = Self.random(m * k, UInt64(m * 1000 + n * 10 + k)).map { T($0) }
+                    let b = Self.random(n * k, UInt64(m * 7 + n * 3000 + k)).map { T($0) }
+                    var c = Self.random(m * n, 9).map { T($0) }
+                    var expected = c
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var lanes = T.Vector()
+                            for p in 0..<k { lanes[p % w] = lanes[p % w].addingProduct(a[i * k + p], b[j * k + p]) }
+                            expected[i * n + j] += T.sum(lanes)
+                        }
+                    }
+                    a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+                        Kernels.accumulateTransposedB(m, n, k, a.baseAddress!, k, b.baseAddress!, k, c.baseAddress!, n)
+                    }}}
+                    if !Self.identical(c, expected) { failures += 1; Issue.record("A·Bᵀ m \(m) n \(n) k \(k)") }
+                }
+                // A·B and Aᵀ·B over whole vectors of columns (n vectors), with and without C.
+                let columns = n * w, k = m + 2
+                let a = Self.random(m * k, UInt64(n)).map { T($0) }, b = Self.random(k * columns, UInt64(m)).map { T($0) }
+                let c0 = Self.random(m * columns, 11).map { T($0) }
+                for transposed in [false, true] {
+                    for accumulate in [false, true] {
+                        var c = c0, expected = c0
+                        for i in 0..<m {
+                            for j in 0..<columns {
+                                var x: T = accumulate ? c0[i * columns + j] : 0
+                                for p in 0..<k { x = x.addingProduct(transposed ? a[p * m + i] : a[i * k + p], b[p * columns + j]) }
+                                expected[i * columns + j] = x
+                            }
+                        }
+                        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
+                            if transposed {
+                                Kernels.multiplyTransposedA(m, columns, k, a.baseAddress!, m, b.baseAddress!, columns, c.baseAddress!, columns, accumulate: accumulate)
+                            } else {
+                                Kernels.multiply(m, columns, k, a.baseAddress!, k, b.baseAddress!, columns, c.baseAddress!, columns, accumulate: accumulate)
+                            }
+                        }}}
+                        if !Self.identical(c, expected) {
+                            failures += 1
+                            Issue.record("\(transposed ? "Aᵀ·B" : "A·B") m \(m) n \(columns) k \(k) accumulate \(accumulate)")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(failures == 0)
+    }
+
+    @Test("every blocking of the products gives the bits of the documented order, f32")
+    func exactOrderInFloat() { checkExactOrder(Float.self) }
+    @Test("every blocking of the products gives the bits of the documented order, f64")
+    func exactOrderInDouble() { checkExactOrder(Double.self) }
+
     @Test func productsInFloat() { check(Float.self, tolerance: 1e-6) }
     @Test func productsInDouble() { check(Double.self, tolerance: 1e-14) }
 
