@@ -47,22 +47,54 @@ struct CoreBenchmark {
 
     /// Windows per second of one run of `c` (training time only, test passes excluded).
     static func measure(_ c: Case, scale: Double) throws -> Double {
+        // One epoch of the windows wanted: seq_len = windows × bptt_t.
+        let config = try configuration(c, windows: Int(Double(c.windows) * scale))
+        let outcome = try Trial(config).run { _ in }
+        return outcome.windowsPerSecond
+    }
+
+    /// Floating-point operations of the matrix products of one window of `c` (echo: 1 input,
+    /// 1 output, one layer), counting the batch's real lanes only — what the "limit" of issue 18's
+    /// table counts, so limit = FMA rate / these. Per step: forward 2·H·(I+H)·B and read-out 2·H·B;
+    /// BPTT's backward the direct sensitivity, W_hhᵀ·E for T−1 steps and the weight gradients
+    /// for T; BPTD's the weight gradients over T−Δ steps and W_hhᵀ·E over T−Δ−1 at each lag Δ
+    /// kept (max_lag K: Δ < K, plus one BPTT-like sweep for a merged tail).
+    static func flops(_ c: Case) throws -> Double {
+        let config = try configuration(c, windows: 1)
+        let h = Double(config.hidden), b = Double(config.batchSize), t = config.bpttT
+        let step = 2 * h * (1 + h) * b  // W_ih·x + W_hh·h, or their gradients
+        let recurrent = 2 * h * h * b, readout = 2 * h * b
+        let forward = Double(t) * (step + readout)
+        let direct = Double(t) * readout, readoutGradient = Double(t) * readout
+        switch config.method {
+        case .bptt:
+            let backward: Double = recurrent * Double(t - 1) + step * Double(t)
+            return forward + direct + backward + readoutGradient
+        case .bptd:
+            let kept = min(config.maxLag.map { $0 + 1 } ?? t, t)
+            var total = forward + direct + readoutGradient
+            for lag in 0..<kept {
+                let steps = Double(t - lag), handed = Double(max(0, t - lag - 1))
+                total += step * steps + recurrent * handed
+            }
+            if kept < t && config.lagTail == .merge {
+                let steps = Double(t - kept), handed = Double(max(0, t - kept - 1))
+                total += step * steps + recurrent * handed
+            }
+            return total
+        }
+    }
+
+    /// The trial configuration of `c` with one epoch of `windows` windows.
+    static func configuration(_ c: Case, windows: Int) throws -> TrialConfig {
         var config = TrialConfig()
         config.method = c.method
         config.hidden = c.hidden
         config.precision = c.precision
         config.echo = 3
         for (name, value) in c.changes { try config.set(name, to: value) }
-        // One epoch of the windows wanted: seq_len = windows × bptt_t.
-        config.seqLen = max(1, Int(Double(c.windows) * scale)) * config.bpttT
+        config.seqLen = max(1, windows) * config.bpttT
         config.epochs = 1
-        let outcome = try Trial(config).run { _ in }
-        return outcome.windowsPerSecond
-    }
-
-    /// Floating-point operations of one BPTT window of the seed experiment at hidden H (the
-    /// matrix products only: forward, backward and weight gradients, each 2·H·(H+I)·B per step).
-    static func bpttFlops(hidden h: Int, batch b: Int = 50, steps t: Int = 20) -> Double {
-        Double(3 * 2 * h * (h + 1) * b * t + 2 * 2 * h * b * t)
+        return config
     }
 }

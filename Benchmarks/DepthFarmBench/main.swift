@@ -20,16 +20,18 @@ func median(_ values: [Double]) -> Double {
 
 switch arguments.first {
 case "core":
+    // The FMA rate is measured in the same run, so that every figure has its ratio to it.
+    let fma = median((0..<max(repeats, 3)).map { _ in FMABenchmark.measure() })
+    FileHandle.standardError.write(Data("register-resident FMA loop: \(Int(fma.rounded())) GFLOP/s\n".utf8))
     print("{")
-    var lines: [String] = []
+    var lines = ["  \"fma\": {\"gflops\": \(fma)}"]
     for c in CoreBenchmark.cases where filter.map({ c.name == $0 }) ?? true {
         let runs = try (0..<repeats).map { _ in try CoreBenchmark.measure(c, scale: scale) }
-        var line = "  \"\(c.name)\": {\"windows_per_second\": \(median(runs)), \"runs\": [\(runs.map { String($0) }.joined(separator: ", "))]"
-        if c.method == .bptt && c.precision == .f32 {
-            line += ", \"gflops\": \(median(runs) * CoreBenchmark.bpttFlops(hidden: c.hidden) / 1e9)"
-        }
-        lines.append(line + "}")
-        FileHandle.standardError.write(Data("\(c.name): \(Int(median(runs))) windows/s\n".utf8))
+        let rate = median(runs), flops = try CoreBenchmark.flops(c)
+        let limit = c.precision == .f32 ? fma * 1e9 / flops : fma * 1e9 / 2 / flops
+        lines.append("  \"\(c.name)\": {\"windows_per_second\": \(rate), \"runs\": [\(runs.map { String($0) }.joined(separator: ", "))], "
+                     + "\"gflops\": \(rate * flops / 1e9), \"fma_limit_windows_per_second\": \(limit), \"fraction_of_fma\": \(rate / limit)}")
+        FileHandle.standardError.write(Data("\(c.name): \(Int(rate)) windows/s, \(Int((100 * rate / limit).rounded())) % of the FMA limit \(Int(limit))\n".utf8))
     }
     print(lines.joined(separator: ",\n"))
     print("}")
