@@ -114,7 +114,14 @@ public struct SHA256 {
 
     /// The digest as lower-case hex.
     public static func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        digest(bytes).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalizeHex()
+    }
+
+    /// The digest of what was fed, as lower-case hex.
+    public func finalizeHex() -> String {
+        finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
     private static func rotate(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }

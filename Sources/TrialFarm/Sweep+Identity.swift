@@ -116,6 +116,6 @@ extension SweepPlan {
         }
         hasher.update(text)
         hasher.update(suffix.utf8)
-        return hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        return hasher.finalizeHex()
     }
 }
