@@ -2,7 +2,9 @@
 public enum CSV {
     /// A field, quoted (with inner quotes doubled) only when it holds a comma, quote or line break.
     public static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        // By UTF-8 bytes, not Characters (several times faster, and summaries write millions of
+        // fields): these four ASCII bytes never occur inside another character's encoding.
+        guard text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

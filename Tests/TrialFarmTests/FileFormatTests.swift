@@ -13,6 +13,17 @@ import TrainingCore
         #expect(Double(MetricCSV.format(value)) == value)
     }
 
+    @Test("CSV fields are quoted exactly when they hold a comma, a quote or a line break (CR LF too), and read back")
+    func csvFields() {
+        #expect(CSV.field("plain") == "plain" && CSV.field("ünïcødé ✓") == "ünïcødé ✓" && CSV.field("") == "")
+        #expect(CSV.field("a,b") == "\"a,b\"" && CSV.field("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(CSV.field("one\ntwo") == "\"one\ntwo\"" && CSV.field("lone\rreturn") == "\"lone\rreturn\"")
+        // "\r\n" is one Character in Swift: a test by Characters against "\n" and "\r" missed it.
+        #expect(CSV.field("windows\r\nline") == "\"windows\r\nline\"")
+        let fields = ["x", "a,b", "é\"q\"", "plain"]
+        #expect(CSV.split(Substring(CSV.row(fields).dropLast())) == fields)
+    }
+
     @Test("a buffered file appears whole on commit, and not at all if abandoned")
     func bufferedFile() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("depthfarm-\(UUID())").path
