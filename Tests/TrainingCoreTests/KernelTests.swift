@@ -71,7 +71,7 @@ import Testing
     func checkExactOrder<T: Scalar>(_: T.Type) {
         let w = T.Vector.scalarCount
         var failures = 0
-        for m in [1, 2, 3, 4, 5, 6, 7, 9, 12, 13, 32] {
+        for m in [1, 2, 3, 4, 5, 6, 7, 9, 12, 13, 20, 32] {
             for n in [1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 32] {
                 for k in [w, 3 * w, 7 * w] {
                     let a = Self.random(m * k, UInt64(m * 1000 + n * 10 + k)).map { T($0) }
