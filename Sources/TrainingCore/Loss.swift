@@ -80,7 +80,16 @@ public enum Loss {
                 for i in 0..<o {
                     for step in steps {
                         let r = i * n + (step - 1) * lanes
-                        for j in 0..<b where (z[r + j] > 0) == (y[r + j] > 0.5) { score.correct += 1 }
+                        // Counted in 32-bit lanes without a branch or an overflow check (a count of
+                        // lanes cannot overflow), so that the loop vectorises: it was a quarter of
+                        // the loss's time at hidden 4.
+                        let zs = z + r, ys = y + r
+                        var wrong: Int32 = 0
+                        for j in 0..<b {
+                            let predicted: Int32 = zs[j] > 0 ? 1 : 0, actual: Int32 = ys[j] > 0.5 ? 1 : 0
+                            wrong &+= predicted ^ actual
+                        }
+                        score.correct += b - Int(wrong)
                     }
                 }
             }

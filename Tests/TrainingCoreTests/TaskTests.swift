@@ -33,6 +33,31 @@ import Testing
         #expect(abs(Double(ones) / 100_000 - 0.5) < 0.01)
     }
 
+    @Test("binary accuracy counts exactly the real lanes whose logit's sign matches the target, never the padding")
+    func binaryAccuracyCount() {
+        let batch = 13, steps = 5, outputs = 2  // 13 lanes of 16: padding in every step
+        let w = WindowBuffers<Float>(shape: NetworkShape(inputs: 1, hidden: 2, layers: 1, outputs: outputs, nonlinearity: .tanh),
+                                     batch: batch, steps: steps)
+        var random = RandomStream(seed: 3, purpose: .initialization)
+        for i in 0..<w.logits.count { w.logits[i] = 0; w.targets[i] = 0 }  // padding: a "match" if it were counted
+        var expected = 0
+        for i in 0..<outputs {
+            for step in 1...steps {
+                for j in 0..<batch {
+                    let r = i * w.columns + (step - 1) * w.lanes + j
+                    let z = Float(random.nextUniform(-1, 1)), y: Float = random.nextUniform(0, 1) < 0.5 ? 0 : 1
+                    w.logits[r] = j == 4 ? 0 : (j == 7 ? .nan : z)  // exactly 0 and NaN predict "0"
+                    w.targets[r] = y
+                    if step >= 2 && (w.logits[r] > 0) == (y > 0.5) { expected += 1 }
+                }
+            }
+        }
+        let score = Loss.evaluate(w, kind: .binaryCrossEntropy, targets: WindowTargets(lossSteps: nil, scoredSteps: 2...steps),
+                                  gradients: false)
+        #expect(score.scored == 4 * batch * outputs)
+        #expect(score.correct == expected && expected > 0 && expected < score.scored)
+    }
+
     @Test("echo with loss_at: last scores every step but has a loss term at the last only")
     func echoLossAtLast() throws {
         let config = try TrialConfig.with(["seq_len": "8", "bptt_t": "4", "batch": "2", "loss_at": "last"]).resolved
