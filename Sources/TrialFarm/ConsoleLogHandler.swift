@@ -32,9 +32,7 @@ public struct ConsoleLogHandler: LogHandler {
         console.line(line)
     }
 
-    static func timestamp() -> String {
-        Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
+    static func timestamp() -> String { UTCTimestamp.text(Date().timeIntervalSince1970) }
 }
 
 extension Logger.Level {

@@ -81,8 +81,8 @@ public enum ResultFiles {
                           store.status(index).rawValue]
             if let entry = store.finished[index] {
                 let outcome = entry.outcome
-                fields += [String(entry.attempt), String(entry.failures), entry.host, timestamp(entry.started),
-                           timestamp(entry.finished), MetricCSV.format(entry.finished - entry.started),
+                fields += [String(entry.attempt), String(entry.failures), entry.host, UTCTimestamp.text(entry.started),
+                           UTCTimestamp.text(entry.finished), MetricCSV.format(entry.finished - entry.started),
                            outcome?.divergedStep.map(String.init) ?? "", outcome.map { String($0.steps) } ?? "",
                            outcome.map { String($0.epochsCompleted) } ?? ""]
                 fields += [outcome?.trainLoss, outcome?.trainAccuracy, outcome?.testLoss, outcome?.testAccuracy].map { $0.map(MetricCSV.format) ?? "" }
@@ -99,9 +99,6 @@ public enum ResultFiles {
         try file.commit(to: path)
     }
 
-    static func timestamp(_ unixSeconds: Double) -> String {
-        Date(timeIntervalSince1970: unixSeconds).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
 
     // MARK: summary.csv and leaderboard.csv
 

@@ -24,6 +24,24 @@ import TrainingCore
         #expect(CSV.split(Substring(CSV.row(fields).dropLast())) == fields)
     }
 
+    @Test("UTC timestamps are the text Foundation's ISO 8601 style writes, to the truncated millisecond")
+    func utcTimestamps() {
+        #expect(UTCTimestamp.text(1_765_000_000.9996) == "2025-12-06T05:46:40.999Z")
+        #expect(UTCTimestamp.text(0) == "1970-01-01T00:00:00.000Z" && UTCTimestamp.text(951_782_400.5) == "2000-02-29T00:00:00.500Z")
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        var random = RandomStream(seed: 18, purpose: .sweepSampling)
+        var mismatches: [Double] = []
+        for i in 0..<100_000 {
+            var t = Double(random.next() % 4_102_444_800_000) / 1000  // whole milliseconds to 2100, as clocks give them
+            if i % 2 == 1 { t += Double(random.next() % 1000) / 1e6 }
+            if i % 5 == 0 { t = t.rounded(.down) + 0.999_9 }
+            if UTCTimestamp.text(t) != Date(timeIntervalSince1970: t).formatted(style) { mismatches.append(t) }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+        // Outside years 1–9999 (only a damaged file could say so) it is Foundation's own text.
+        #expect(UTCTimestamp.text(1e15) == Date(timeIntervalSince1970: 1e15).formatted(style))
+    }
+
     @Test("a buffered file appears whole on commit, and not at all if abandoned")
     func bufferedFile() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("depthfarm-\(UUID())").path

@@ -1,0 +1,46 @@
+import Foundation
+import Glibc
+
+/// A Unix time as ISO 8601 in UTC to the millisecond, `2026-12-04T17:31:02.123Z`: the logs' and
+/// `trials.csv`'s timestamps.
+///
+/// Written from the C library's `gmtime_r` rather than by Foundation's `ISO8601FormatStyle`,
+/// which reaches the time-zone database through ICU and so maps megabytes of ICU into every worker
+/// process for its first log line. The text is the one that style writes: the milliseconds are
+/// truncated from the time since 2001 as `Date` holds it (a test compares the two over many times).
+public enum UTCTimestamp {
+    /// Date's reference date, 2001-01-01T00:00:00Z, in Unix seconds.
+    static let referenceDate: Double = 978_307_200
+
+    public static func text(_ unixSeconds: Double) -> String {
+        // Years 1 to 9999 only (four digits); anything else, from a damaged file say, as Foundation writes it.
+        guard unixSeconds >= -62_135_596_800 && unixSeconds < 253_402_300_800 else {
+            return Date(timeIntervalSince1970: unixSeconds).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        }
+        let sinceReference = unixSeconds - referenceDate
+        let whole = sinceReference.rounded(.down)
+        var seconds = time_t(whole) + time_t(referenceDate)
+        let milliseconds = min(999, Int((sinceReference - whole) * 1000))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let fields: [(value: Int, digits: Int, after: UInt8)] = [
+            (Int(parts.tm_year) + 1900, 4, UInt8(ascii: "-")), (Int(parts.tm_mon) + 1, 2, UInt8(ascii: "-")),
+            (Int(parts.tm_mday), 2, UInt8(ascii: "T")), (Int(parts.tm_hour), 2, UInt8(ascii: ":")),
+            (Int(parts.tm_min), 2, UInt8(ascii: ":")), (Int(parts.tm_sec), 2, UInt8(ascii: ".")),
+            (milliseconds, 3, UInt8(ascii: "Z")),
+        ]
+        return String(unsafeUninitializedCapacity: 24) { text in
+            var end = 0
+            for field in fields {
+                var value = field.value
+                for k in (0..<field.digits).reversed() {
+                    text[end + k] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                text[end + field.digits] = field.after
+                end += field.digits + 1
+            }
+            return end
+        }
+    }
+}
