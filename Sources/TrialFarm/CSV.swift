@@ -5,7 +5,8 @@ public enum CSV {
         // By UTF-8 bytes, not Characters (several times faster, and summaries write millions of
         // fields): these four ASCII bytes never occur inside another character's encoding.
         guard text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Literal: by default a quote followed by a combining mark is one character and not matched.
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"", options: .literal) + "\""
     }
 
     /// A row of fields and its line end.

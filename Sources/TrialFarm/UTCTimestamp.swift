@@ -6,15 +6,18 @@ import Glibc
 ///
 /// Written from the C library's `gmtime_r` rather than by Foundation's `ISO8601FormatStyle`,
 /// which reaches the time-zone database through ICU and so maps megabytes of ICU into every worker
-/// process for its first log line. The text is the one that style writes: the milliseconds are
-/// truncated from the time since 2001 as `Date` holds it (a test compares the two over many times).
+/// process for its first log line. The text is the one that style wrote up to Swift 6.3 (what the
+/// project's earlier files hold): the milliseconds truncated from the time since 2001 as `Date`
+/// holds it.
 public enum UTCTimestamp {
     /// Date's reference date, 2001-01-01T00:00:00Z, in Unix seconds.
     static let referenceDate: Double = 978_307_200
 
     public static func text(_ unixSeconds: Double) -> String {
-        // Years 1 to 9999 only (four digits); anything else, from a damaged file say, as Foundation writes it.
-        guard unixSeconds >= -62_135_596_800 && unixSeconds < 253_402_300_800 else {
+        // From 1582-10-15 (before it Foundation's ISO 8601 calendar is Julian, gmtime_r's is not)
+        // to the end of year 9999 (four digits); anything else, which only a damaged file could
+        // hold, as Foundation writes it.
+        guard unixSeconds >= -12_219_292_800 && unixSeconds < 253_402_300_800 else {
             return Date(timeIntervalSince1970: unixSeconds).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
         }
         let sinceReference = unixSeconds - referenceDate

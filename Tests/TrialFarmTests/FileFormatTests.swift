@@ -20,25 +20,37 @@ import TrainingCore
         #expect(CSV.field("one\ntwo") == "\"one\ntwo\"" && CSV.field("lone\rreturn") == "\"lone\rreturn\"")
         // "\r\n" is one Character in Swift: a test by Characters against "\n" and "\r" missed it.
         #expect(CSV.field("windows\r\nline") == "\"windows\r\nline\"")
+        // A quote before a combining mark is one Character with it; the quote is still doubled.
+        #expect(CSV.field("a\"\u{301}b") == "\"a\"\"\u{301}b\"")
         let fields = ["x", "a,b", "é\"q\"", "plain"]
         #expect(CSV.split(Substring(CSV.row(fields).dropLast())) == fields)
     }
 
-    @Test("UTC timestamps are the text Foundation's ISO 8601 style writes, to the truncated millisecond")
+    @Test("UTC timestamps: ISO 8601 to the truncated millisecond, the civil date of an independent calculation")
     func utcTimestamps() {
         #expect(UTCTimestamp.text(1_765_000_000.9996) == "2025-12-06T05:46:40.999Z")
         #expect(UTCTimestamp.text(0) == "1970-01-01T00:00:00.000Z" && UTCTimestamp.text(951_782_400.5) == "2000-02-29T00:00:00.500Z")
-        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        #expect(UTCTimestamp.text(-1.75) == "1969-12-31T23:59:58.250Z" && UTCTimestamp.text(253_402_300_799.75) == "9999-12-31T23:59:59.750Z")
+        // Times with a fraction exact in binary (k/1024 s), so that the truncated millisecond is
+        // unambiguous, against days-to-civil-date (H. Hinnant's algorithm) over the whole range.
         var random = RandomStream(seed: 18, purpose: .sweepSampling)
-        var mismatches: [Double] = []
-        for i in 0..<100_000 {
-            var t = Double(random.next() % 4_102_444_800_000) / 1000  // whole milliseconds to 2100, as clocks give them
-            if i % 2 == 1 { t += Double(random.next() % 1000) / 1e6 }
-            if i % 5 == 0 { t = t.rounded(.down) + 0.999_9 }
-            if UTCTimestamp.text(t) != Date(timeIntervalSince1970: t).formatted(style) { mismatches.append(t) }
+        var mismatches: [String] = []
+        for _ in 0..<100_000 {
+            let seconds = -12_219_292_800 + Int64(random.next() % 265_621_593_600), k = Int64(random.next() % 1024)
+            let text = UTCTimestamp.text(Double(seconds) + Double(k) / 1024)
+            let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400, time = seconds - days * 86_400
+            let z = days + 719_468, era = (z >= 0 ? z : z - 146_096) / 146_097, dayOfEra = z - era * 146_097
+            let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100), mp = (5 * dayOfYear + 2) / 153
+            let day = dayOfYear - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9, year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+            func padded(_ v: Int64, _ n: Int) -> String { String(repeating: "0", count: max(0, n - String(v).count)) + String(v) }
+            let expected = "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))T\(padded(time / 3600, 2)):\(padded(time / 60 % 60, 2))"
+                + ":\(padded(time % 60, 2)).\(padded(k * 1000 / 1024, 3))Z"
+            if text != expected { mismatches.append("\(text) ≠ \(expected)") }
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
-        // Outside years 1–9999 (only a damaged file could say so) it is Foundation's own text.
+        // Outside 1582-10-15 … 9999 (only a damaged file could say so) it is Foundation's own text.
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         #expect(UTCTimestamp.text(1e15) == Date(timeIntervalSince1970: 1e15).formatted(style))
     }
 
