@@ -99,7 +99,6 @@ public enum ResultFiles {
         try file.commit(to: path)
     }
 
-
     // MARK: summary.csv and leaderboard.csv
 
     public static let summaryStatistics = ["n", "diverged", "mean", "std", "sem", "ci95_low", "ci95_high", "min", "max"]

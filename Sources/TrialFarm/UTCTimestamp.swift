@@ -9,11 +9,11 @@ import Glibc
 /// process for its first log line. The text is the one that style wrote up to Swift 6.3 (what the
 /// project's earlier files hold): the milliseconds truncated from the time since 2001 as `Date`
 /// holds it.
-public enum UTCTimestamp {
+enum UTCTimestamp {
     /// Date's reference date, 2001-01-01T00:00:00Z, in Unix seconds.
     static let referenceDate: Double = 978_307_200
 
-    public static func text(_ unixSeconds: Double) -> String {
+    static func text(_ unixSeconds: Double) -> String {
         // From 1582-10-15 (before it Foundation's ISO 8601 calendar is Julian, gmtime_r's is not)
         // to the end of year 9999 (four digits); anything else, which only a damaged file could
         // hold, as Foundation writes it.
@@ -26,23 +26,24 @@ public enum UTCTimestamp {
         let milliseconds = min(999, Int((sinceReference - whole) * 1000))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let fields: [(value: Int, digits: Int, after: UInt8)] = [
-            (Int(parts.tm_year) + 1900, 4, UInt8(ascii: "-")), (Int(parts.tm_mon) + 1, 2, UInt8(ascii: "-")),
-            (Int(parts.tm_mday), 2, UInt8(ascii: "T")), (Int(parts.tm_hour), 2, UInt8(ascii: ":")),
-            (Int(parts.tm_min), 2, UInt8(ascii: ":")), (Int(parts.tm_sec), 2, UInt8(ascii: ".")),
-            (milliseconds, 3, UInt8(ascii: "Z")),
-        ]
         return String(unsafeUninitializedCapacity: 24) { text in
             var end = 0
-            for field in fields {
-                var value = field.value
-                for k in (0..<field.digits).reversed() {
+            func put(_ value: Int32, _ digits: Int, then separator: Unicode.Scalar) {
+                var value = Int(value)
+                for k in (0..<digits).reversed() {
                     text[end + k] = UInt8(ascii: "0") + UInt8(value % 10)
                     value /= 10
                 }
-                text[end + field.digits] = field.after
-                end += field.digits + 1
+                text[end + digits] = UInt8(ascii: separator)
+                end += digits + 1
             }
+            put(parts.tm_year + 1900, 4, then: "-")
+            put(parts.tm_mon + 1, 2, then: "-")
+            put(parts.tm_mday, 2, then: "T")
+            put(parts.tm_hour, 2, then: ":")
+            put(parts.tm_min, 2, then: ":")
+            put(parts.tm_sec, 2, then: ".")
+            put(Int32(milliseconds), 3, then: "Z")
             return end
         }
     }
