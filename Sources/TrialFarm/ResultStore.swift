@@ -456,13 +456,17 @@ public final class ResultStore: TrialRegistry {
     public func appendMetrics(_ index: Int, attempt: Int, records: [MetricRecord]) throws {
         guard let (current, spool) = running[index], current == attempt else { return }
         let trial = plan.trials[index]
-        let prefix = "\(SweepPlan.hex(trial.id)),\(SweepPlan.hex(plan.configurationIDs[Int(trial.configuration)])),\(trial.seed),"
-        var text = ""
-        text.reserveCapacity(records.count * 80)
-        for record in records { text += prefix + MetricCSV.fields(record) + "\n" }
-        guard spool.length + text.utf8.count <= maximumTrialBytes else { throw TrialTooLarge(limit: maximumTrialBytes) }
-        try FileSystem.write(spool.fd, text, at: spool.length, path: spool.path)
-        spool.length += text.utf8.count
+        let prefix = Array("\(SweepPlan.hex(trial.id)),\(SweepPlan.hex(plan.configurationIDs[Int(trial.configuration)])),\(trial.seed),".utf8)
+        var rows: [UInt8] = []
+        rows.reserveCapacity(records.count * 80)
+        for record in records {
+            rows += prefix
+            MetricCSV.append(record, to: &rows)
+            rows.append(UInt8(ascii: "\n"))
+        }
+        guard spool.length + rows.count <= maximumTrialBytes else { throw TrialTooLarge(limit: maximumTrialBytes) }
+        try rows.withUnsafeBytes { try FileSystem.write(spool.fd, $0, at: spool.length, path: spool.path) }
+        spool.length += rows.count
     }
 
     /// Makes the attempt's rows the trial's: appends them to `completed.csv` as one block, a

@@ -13,6 +13,19 @@ import TrainingCore
         #expect(Double(MetricCSV.format(value)) == value)
     }
 
+    @Test("metric rows' integers are written digit by digit as String(_:) writes them")
+    func metricCSVIntegers() {
+        var integers = [0, 1, 9, 10, 11, 99, 100, 101, 65_535, 1_000_000, Int.max, -1, -10, Int.min]
+        integers += (0..<18).map { 10 * Int(pow(10, Double($0))) - 1 }
+        for n in integers {
+            var bytes: [UInt8] = Array("x".utf8)
+            MetricCSV.appendDecimal(n, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == "x" + String(n))
+            let record = MetricRecord(epoch: n, step: n, metric: .weightHHSigmaMax, lag: n, value: Double(n))
+            #expect(MetricCSV.fields(record) == "\(n),\(n),weight_hh_l0_sigma_max,\(n),\(Double(n))")
+        }
+    }
+
     @Test("CSV fields are quoted exactly when they hold a comma, a quote or a line break (CR LF too), and read back")
     func csvFields() {
         #expect(CSV.field("plain") == "plain" && CSV.field("ünïcødé ✓") == "ünïcødé ✓" && CSV.field("") == "")
