@@ -10,7 +10,10 @@ public enum CSV {
     }
 
     /// A row of fields and its line end.
-    public static func row(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") + "\n" }
+    public static func row(_ fields: [String]) -> String { line(fields) + "\n" }
+
+    /// A row of fields without its line end (to write a row in parts).
+    public static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }
 
     /// Splits one line written by `row` back into fields.
     public static func split(_ line: Substring) -> [String] {

@@ -111,6 +111,12 @@ public final class Journal {
         }
     }
 
+    /// A line's tab-separated fields, split by bytes rather than Characters: several times faster,
+    /// and a resumed or summarized sweep reads a line per trial.
+    static func fields(_ line: Substring) -> [Substring] {
+        line.utf8.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map { Substring($0) }
+    }
+
     /// `line` with its checksum appended: what the journal holds.
     static func sealed(_ line: String) -> String {
         line + "\t" + hex8(CRC32C.checksum(line.utf8))
@@ -277,10 +283,10 @@ extension SearchDecision {
     }
 
     init?(journalLine line: Substring) {
-        let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard f.count == 7, let id = UInt64(f[1], radix: 16), let event = Event(rawValue: f[2]) else { return nil }
+        let f = Journal.fields(line)
+        guard f.count == 7, let id = UInt64(f[1], radix: 16), let event = Event(rawValue: String(f[2])) else { return nil }
         guard f[3].isEmpty || Int(f[3]) != nil, f[4].isEmpty || Int(f[4]) != nil, f[6].isEmpty || Double(f[6]) != nil else { return nil }
-        self.init(configuration: id, event: event, seeds: Int(f[3]), epoch: Int(f[4]), test: Journal.Entry.unescape(f[5]), pValue: Double(f[6]))
+        self.init(configuration: id, event: event, seeds: Int(f[3]), epoch: Int(f[4]), test: Journal.Entry.unescape(String(f[5])), pValue: Double(f[6]))
     }
 }
 
@@ -291,11 +297,11 @@ extension Journal.Proposal {
     }
 
     init?(_ line: Substring) {
-        let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        let f = Journal.fields(line)
         guard f.count == 6, let draw = Int(f[1]), let cell = Int(f[2]), let id = UInt64(f[3], radix: 16) else { return nil }
         let seeds = f[4].split(separator: ",").compactMap { UInt64($0) }
         guard !seeds.isEmpty, seeds.count == f[4].split(separator: ",").count else { return nil }
-        self.init(draw: draw, cell: cell, configurationID: id, seeds: seeds, configuration: f[5])
+        self.init(draw: draw, cell: cell, configurationID: id, seeds: seeds, configuration: String(f[5]))
     }
 }
 
@@ -316,8 +322,8 @@ extension Journal.Entry {
     }
 
     init?(_ line: Substring) {
-        let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard let kind = Kind(rawValue: f.first ?? ""), f.count == (kind == .done ? 19 : 8),
+        let f = Journal.fields(line)
+        guard let kind = Kind(rawValue: String(f.first ?? "")), f.count == (kind == .done ? 19 : 8),
             let trial = UInt64(f[1], radix: 16), let attempt = Int(f[2]), let failures = Int(f[3])
         else { return nil }
         let tail = Array(f.suffix(3))
@@ -326,11 +332,11 @@ extension Journal.Entry {
         self.trial = trial
         self.attempt = attempt
         self.failures = failures
-        host = Self.unescape(tail[0])
+        host = Self.unescape(String(tail[0]))
         self.started = started
         self.finished = finished
         if kind == .done {
-            guard let status = TrialOutcome.Status(rawValue: f[4]), let steps = Int(f[6]), let epochs = Int(f[7]),
+            guard let status = TrialOutcome.Status(rawValue: String(f[4])), let steps = Int(f[6]), let epochs = Int(f[7]),
                 let seconds = Double(f[8])
             else { return nil }
             var outcome = TrialOutcome(status: status)
@@ -346,7 +352,7 @@ extension Journal.Entry {
             rows = offset..<(offset + length)
             rowsCRC = crc
         } else {
-            error = Self.unescape(f[4])
+            error = Self.unescape(String(f[4]))
         }
     }
 
@@ -356,27 +362,32 @@ extension Journal.Entry {
         // coordinator's time per trial.
         guard text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
         else { return text }
-        return text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
-            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+        // Literal: by default CR LF is one Character, matching neither "\r" nor "\n", and a
+        // backslash followed by a combining mark is one Character too.
+        return text.replacingOccurrences(of: "\\", with: "\\\\", options: .literal).replacingOccurrences(of: "\t", with: "\\t", options: .literal)
+            .replacingOccurrences(of: "\n", with: "\\n", options: .literal).replacingOccurrences(of: "\r", with: "\\r", options: .literal)
     }
 
     static func unescape(_ text: String) -> String {
-        var result = "", escaped = false
-        for character in text {
+        guard text.utf8.contains(UInt8(ascii: "\\")) else { return text }
+        // By scalars, not Characters: the letter of an escape may carry a combining mark that
+        // follows it in the text ("\\t" + U+0301 ends in one Character, not "t").
+        var result = String.UnicodeScalarView(), escaped = false
+        for scalar in text.unicodeScalars {
             if escaped {
-                switch character {
+                switch scalar {
                 case "t": result.append("\t")
                 case "n": result.append("\n")
                 case "r": result.append("\r")
-                default: result.append(character)
+                default: result.append(scalar)
                 }
                 escaped = false
-            } else if character == "\\" {
+            } else if scalar == "\\" {
                 escaped = true
             } else {
-                result.append(character)
+                result.append(scalar)
             }
         }
-        return result
+        return String(result)
     }
 }

@@ -74,8 +74,9 @@ public enum ResultFiles {
         let file = try BufferedFile(temporaryFor: path)
         let parameters = TrialConfig.parameterNames.filter { $0 != "seed" }
         file.write(CSV.row(trialColumns + parameters))
-        // The parameter columns of the last configuration (trials come configuration by configuration).
-        var cached: (configuration: Int32, columns: [String])?
+        // The parameter columns of the last configuration, as CSV (trials come configuration by
+        // configuration, and these are two thirds of a row's fields).
+        var cached: (configuration: Int32, columns: String)?
         for (index, trial) in store.plan.trials.enumerated() {
             var fields = [SweepPlan.hex(trial.id), SweepPlan.hex(store.plan.configurationIDs[Int(trial.configuration)]), String(trial.seed),
                           store.status(index).rawValue]
@@ -92,9 +93,10 @@ public enum ResultFiles {
             }
             if cached?.configuration != trial.configuration {
                 let config = store.plan.configurations[Int(trial.configuration)]
-                cached = (trial.configuration, parameters.map { config.value(of: $0)!.description })
+                cached = (trial.configuration, "," + CSV.row(parameters.map { config.value(of: $0)!.description }))
             }
-            file.write(CSV.row(fields + cached!.columns))
+            file.write(CSV.line(fields))
+            file.write(cached!.columns)
         }
         try file.commit(to: path)
     }

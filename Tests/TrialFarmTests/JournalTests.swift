@@ -37,6 +37,18 @@ import TrainingCore
         #expect(contents.entries == [Self.done(1), Self.failed, Self.done(2)])
     }
 
+    @Test("free text with CR LF, and combining marks after backslashes and escapes, stays on one line and reads back as written")
+    func combiningMarksAndLineEnds() {
+        // As Characters, CR LF is one, and so is a backslash or an escape's letter with the mark after it.
+        var entry = Self.done(7)
+        entry.host = "\u{301}node"
+        #expect(Journal.Entry(Substring(entry.line)) == entry)
+        var failure = Self.failed
+        failure.error = "\u{308}oops\t\u{301} \\\u{301} two\r\nlines\n\u{301}"
+        #expect(!failure.line.utf8.contains(UInt8(ascii: "\n")) && !failure.line.utf8.contains(UInt8(ascii: "\r")))
+        #expect(Journal.Entry(Substring(failure.line)) == failure)
+    }
+
     @Test("configurations a search added read back in order, between the trials, as written")
     func proposals() throws {
         let folder = try Self.folder()
