@@ -16,33 +16,47 @@ public enum CSV {
     public static func line(_ fields: [String]) -> String { fields.map(field).joined(separator: ",") }
 
     /// Splits one line written by `row` back into fields.
-    public static func split(_ line: Substring) -> [String] {
-        var fields: [String] = [], current = "", quoted = false, index = line.startIndex
-        while index < line.endIndex {
-            let character = line[index]
+    public static func split(_ line: Substring) -> [String] { records(line).first ?? [""] }
+
+    /// The rows of a text written by `row`, split into fields: at commas and line ends outside
+    /// quotes (a quoted field may hold line breaks). By Unicode scalars, not Characters: CR LF is
+    /// one Character, and so is a quote or comma with a combining mark after it.
+    public static func records(_ text: Substring) -> [[String]] {
+        var records: [[String]] = [], fields: [String] = [], current = String.UnicodeScalarView(), quoted = false
+        let scalars = text.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
             if quoted {
-                if character == "\"" {
-                    let next = line.index(after: index)
-                    if next < line.endIndex && line[next] == "\"" {
+                if scalar == "\"" {
+                    let next = scalars.index(after: index)
+                    if next < scalars.endIndex && scalars[next] == "\"" {
                         current.append("\"")
                         index = next
                     } else {
                         quoted = false
                     }
                 } else {
-                    current.append(character)
+                    current.append(scalar)
                 }
-            } else if character == "\"" {
+            } else if scalar == "\"" {
                 quoted = true
-            } else if character == "," {
-                fields.append(current)
-                current = ""
+            } else if scalar == "," || scalar == "\n" {
+                fields.append(String(current))
+                current = String.UnicodeScalarView()
+                if scalar == "\n" {
+                    records.append(fields)
+                    fields = []
+                }
             } else {
-                current.append(character)
+                current.append(scalar)
             }
-            index = line.index(after: index)
+            index = scalars.index(after: index)
         }
-        fields.append(current)
-        return fields
+        if !fields.isEmpty || !current.isEmpty {  // a last row without its line end
+            fields.append(String(current))
+            records.append(fields)
+        }
+        return records
     }
 }

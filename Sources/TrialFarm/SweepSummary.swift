@@ -34,7 +34,7 @@ public enum SweepSummary {
     /// the trial counts; the title says how many of how many configurations are shown.
     public static func leaderboard(folder: String, top: Int) -> [String] {
         guard let text = try? FileSystem.readText(folder + "/leaderboard.csv") else { return [] }
-        let all = text.split(separator: "\n").map { CSV.split($0) }
+        let all = CSV.records(Substring(text))
         guard let header = all.first, all.count > 1, let metricColumn = header.firstIndex(of: "metric"),
               let metric = Metric(rawValue: all[1][metricColumn]) else { return [] }
         let rows = all.prefix(top + 1)
