@@ -68,7 +68,8 @@ public enum CurveKeyFile {
     static func read(_ path: String) throws -> (fields: [String: String], status: stat) {
         let (bytes, status) = try FileSystem.readSmallFile(path, maximumBytes: maximumBytes, what: "a key file")
         var fields: [String: String] = [:]
-        for line in try FileSystem.utf8Text(bytes, source: path).split(separator: "\n") {
+        // Any line end: CR LF is one Character, which splitting at "\n" would not see.
+        for line in try FileSystem.utf8Text(bytes, source: path).split(whereSeparator: \.isNewline) {
             let text = line.trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty, !text.hasPrefix("#"), let equals = text.firstIndex(of: "=") else { continue }
             fields[text[..<equals].trimmingCharacters(in: .whitespaces)] = text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces)

@@ -60,7 +60,7 @@ public enum ResolvedSweep {
     /// The `key: value` line of a resolved sweep file (`sweep_id`, `study_id`).
     public static func field(_ key: String, ofFile path: String) throws -> String {
         let text = try FileSystem.readText(path)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("\(key): ") }) else {
+        guard let line = text.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("\(key): ") }) else {
             throw InputError(path, "has no \(key): not a resolved sweep")
         }
         return String(line.dropFirst(key.count + 2))

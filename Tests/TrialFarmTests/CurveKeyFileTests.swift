@@ -60,6 +60,18 @@ import ZeroMQ
         #expect(try CurveKeyFile.authorizedKeys(keys.folder).map(\.name) == ["node-1"])
     }
 
+    @Test("key files with CR LF line ends (edited on Windows) read as keygen's own")
+    func crlfLineEnds() throws {
+        let keys = try Keys()
+        for name in ["node-1.secret", "node-1.public"] {
+            let path = keys.folder + "/" + name
+            let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\n", with: "\r\n", options: .literal)
+            try text.write(toFile: path, atomically: false, encoding: .utf8)  // in place: the secret keeps its mode
+        }
+        #expect(try CurveKeyFile.readSecret(keys.folder + "/node-1.secret") == keys.pair)
+        #expect(try CurveKeyFile.readPublic(keys.folder + "/node-1.public") == keys.pair.publicKey)
+    }
+
     @Test("a FIFO named x.public in --authorized-keys is refused at once (it used to hang the coordinator)")
     func fifo() throws {
         let keys = try Keys()

@@ -40,6 +40,14 @@ import TrainingCore
         #expect(CSV.split("") == [""] && CSV.split("a,,") == ["a", "", ""])
     }
 
+    @Test("a resolved sweep file's sweep_id is found after CR LF line ends too")
+    func resolvedSweepFieldAfterCRLF() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("resolved-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "name: x\r\nsweep_id: abc123\r\nstudy_id: def\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try ResolvedSweep.sweepID(ofFile: path) == "abc123" && ResolvedSweep.field("study_id", ofFile: path) == "def")
+    }
+
     @Test("CSV rows read back field for field: line breaks inside quotes, and quotes or commas before combining marks")
     func csvRecords() {
         // As Characters, CR LF is one, and so is a quote or a comma with the mark after it.
