@@ -165,14 +165,19 @@ public enum ResultFiles {
         let pruning = plan.sweep.earlyTerminate != nil
         file.write(CSV.row(["config_id"] + varied + ["epoch", "step", "metric", "lag"] + summaryStatistics + (pruning ? ["pruned"] : [])))
         let counts = store.countsByConfiguration()
+        // This window's records across the seeds, by (metric, lag) in the order first seen (kept
+        // from window to window, emptied, to reuse their storage).
+        var order: [WindowRecordKey] = [], statistics: [WindowRecordKey: (epoch: Int, values: RunningStatistics)] = [:]
         for (configuration, trials) in plan.trialsByConfiguration().enumerated() {
             let config = plan.configurations[configuration]
-            let prefix = [SweepPlan.hex(plan.configurationIDs[configuration])] + varied.map { config.value(of: $0)!.description }
-            let suffix = pruning ? [String(counts[configuration].pruned)] : []
+            // Rows are written in parts: the configuration's fields once as CSV, then numbers and
+            // metric names, which never need quotes.
+            let prefix = CSV.line([SweepPlan.hex(plan.configurationIDs[configuration])] + varied.map { config.value(of: $0)!.description }) + ","
+            let suffix = pruning ? ",\(counts[configuration].pruned)\n" : "\n"
             var readers = trials.filter { store.status($0) == .completed }.map { store.records(of: $0) }
             while let step = try nextWindow(&readers) {
-                // This window's records across the seeds, by (metric, lag) in the order first seen.
-                var order: [WindowRecordKey] = [], statistics: [WindowRecordKey: (epoch: Int, values: RunningStatistics)] = [:]
+                order.removeAll(keepingCapacity: true)
+                statistics.removeAll(keepingCapacity: true)
                 for r in readers.indices {
                     while let record = try readers[r].peek(), record.step == step {
                         _ = try readers[r].next()
@@ -183,8 +188,10 @@ public enum ResultFiles {
                 }
                 for key in order {
                     let (epoch, values) = statistics[key]!
-                    file.write(CSV.row(prefix + [String(epoch), String(step), key.metric.rawValue, key.lag.map(String.init) ?? ""]
-                                       + describe(values, diverged: counts[configuration].diverged) + suffix))
+                    file.write(prefix)
+                    file.write("\(epoch),\(step),\(key.metric.rawValue),\(key.lag.map(String.init) ?? ""),")
+                    file.write(describe(values, diverged: counts[configuration].diverged).joined(separator: ","))
+                    file.write(suffix)
                 }
             }
             try file.flush()
