@@ -379,7 +379,12 @@ extension Journal.Entry {
                 case "t": result.append("\t")
                 case "n": result.append("\n")
                 case "r": result.append("\r")
-                default: result.append(scalar)
+                case "\\": result.append("\\")
+                default:
+                    // Never written since escapes are literal; but a journal written before kept
+                    // a backslash before a combining mark as it was (one Character with it).
+                    result.append("\\")
+                    result.append(scalar)
                 }
                 escaped = false
             } else if scalar == "\\" {
@@ -388,6 +393,7 @@ extension Journal.Entry {
                 result.append(scalar)
             }
         }
+        if escaped { result.append("\\") }  // a last lone backslash (never written) stays
         return String(result)
     }
 }

@@ -34,7 +34,9 @@ public enum SweepSummary {
     /// the trial counts; the title says how many of how many configurations are shown.
     public static func leaderboard(folder: String, top: Int) -> [String] {
         guard let text = try? FileSystem.readText(folder + "/leaderboard.csv") else { return [] }
-        let all = CSV.records(Substring(text))
+        let records = CSV.records(Substring(text))
+        // Rows as wide as the header (a hand-edited file may have blank or cut lines).
+        let all = records.filter { $0.count == records.first?.count }
         guard let header = all.first, all.count > 1, let metricColumn = header.firstIndex(of: "metric"),
               let metric = Metric(rawValue: all[1][metricColumn]) else { return [] }
         let rows = all.prefix(top + 1)
@@ -49,7 +51,7 @@ public enum SweepSummary {
                 clipped = clipped || low < range.lower || high > range.upper
                 interval = "[\(SignificantDigits.format(max(low, range.lower), digits: 4)), \(SignificantDigits.format(min(high, range.upper), digits: 4))]"
             }
-            table.append([row[0]] + varied.map { SignificantDigits.format(row[$0], digits: 4) }
+            table.append([row[0]] + varied.map { PrintableText.escaped(SignificantDigits.format(row[$0], digits: 4)) }
                          + [Double(row[column("mean")]).map { SignificantDigits.format($0, digits: 4) } ?? "", interval, row[column("n")],
                             row[column("diverged")], row[column("failed")]])
         }

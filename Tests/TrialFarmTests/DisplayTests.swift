@@ -64,4 +64,19 @@ import TrainingCore
         #expect(lines.count == 1 + 1 + 5 + 1 && lines[2] == "  1     0.002518  0.9779  [0.9292, 1]  8  0         0", "\(lines)")
         #expect(lines.last == "  (95% intervals clipped to the range of test_acc, [0, 1])")
     }
+
+    @Test("the leaderboard reads quoted values with line breaks, commas and quotes before combining marks, and skips blank lines")
+    func terminalLeaderboardOddValues() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("leaderboard-\(UUID())").path
+        try FileSystem.createDirectories(folder)
+        defer { try? FileSystem.remove(folder) }
+        let header = ["rank", "config_id", "data", "metric", "epoch", "n", "diverged", "failed", "mean", "std", "sem", "ci95_low", "ci95_high", "min", "max"]
+        let numbers = ["test_acc", "5", "8", "0", "0", "0.5", "0.1", "0.03", "0.45", "0.55", "0.4", "0.6"]
+        let csv = CSV.row(header) + CSV.row(["1", "a", "two\nlines"] + numbers) + "\n" + CSV.row(["2", "b", "x,\u{301}\"\u{301}"] + numbers)
+        try FileSystem.writeAtomically(csv, to: folder + "/leaderboard.csv")
+        let lines = SweepSummary.leaderboard(folder: folder, top: 5)
+        #expect(lines.count == 4, "\(lines)")
+        #expect(lines.first == "leaderboard (test_acc at epoch 5):")
+        #expect(lines.count == 4 && lines[2] == "  1     two\\x0alines  0.5   [0.45, 0.55]  8  0         0" && lines[3].hasPrefix("  2     x,\u{301}\"\u{301}"), "\(lines)")
+    }
 }

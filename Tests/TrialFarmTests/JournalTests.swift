@@ -40,13 +40,14 @@ import TrainingCore
     @Test("free text with CR LF, and combining marks after backslashes and escapes, stays on one line and reads back as written")
     func combiningMarksAndLineEnds() {
         // As Characters, CR LF is one, and so is a backslash or an escape's letter with the mark after it.
-        var entry = Self.done(7)
-        entry.host = "\u{301}node"
-        #expect(Journal.Entry(Substring(entry.line)) == entry)
         var failure = Self.failed
         failure.error = "\u{308}oops\t\u{301} \\\u{301} two\r\nlines\n\u{301}"
         #expect(!failure.line.utf8.contains(UInt8(ascii: "\n")) && !failure.line.utf8.contains(UInt8(ascii: "\r")))
         #expect(Journal.Entry(Substring(failure.line)) == failure)
+        // Journals written before kept such a backslash raw: it still reads back as it was.
+        failure.error = "PLACEHOLDER"
+        let old = failure.line.replacingOccurrences(of: "PLACEHOLDER", with: "a\\\u{301} b\\\\\\\u{301}", options: .literal)
+        #expect(Journal.Entry(Substring(old))?.error == "a\\\u{301} b\\\\\u{301}")
     }
 
     @Test("configurations a search added read back in order, between the trials, as written")
