@@ -37,7 +37,8 @@ public enum SweepSummary {
         let records = CSV.records(Substring(text))
         // Rows as wide as the header (a hand-edited file may have blank or cut lines).
         let all = records.filter { $0.count == records.first?.count }
-        guard let header = all.first, all.count > 1, let metricColumn = header.firstIndex(of: "metric"),
+        guard let header = all.first, all.count > 1, let metricColumn = header.firstIndex(of: "metric"), metricColumn >= 2,
+              ["epoch", "n", "diverged", "failed", "mean", "ci95_low", "ci95_high"].allSatisfy(header.contains),
               let metric = Metric(rawValue: all[1][metricColumn]) else { return [] }
         let rows = all.prefix(top + 1)
         func column(_ name: String) -> Int { header.firstIndex(of: name)! }

@@ -78,5 +78,8 @@ import TrainingCore
         #expect(lines.count == 4, "\(lines)")
         #expect(lines.first == "leaderboard (test_acc at epoch 5):")
         #expect(lines.count == 4 && lines[2] == "  1     two\\x0alines  0.5   [0.45, 0.55]  8  0         0" && lines[3].hasPrefix("  2     x,\u{301}\"\u{301}"), "\(lines)")
+        // A file without a column the table shows (edited by hand) gives no table, not a crash.
+        try FileSystem.writeAtomically(csv.replacingOccurrences(of: "ci95_low", with: "low", options: .literal), to: folder + "/leaderboard.csv")
+        #expect(SweepSummary.leaderboard(folder: folder, top: 5).isEmpty)
     }
 }
